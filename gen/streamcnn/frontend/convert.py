@@ -1,0 +1,144 @@
+"""Walk a Keras model layer by layer and build the IR graph.
+
+The converter keeps the current exact integer tensor and, on top of it, a pending
+chain of element-wise layers. A quantiser closes the chain into a Requant node; a
+layer that needs exact integers (a MAC, padding) closes it with post-training
+quantisation when the model gives no quantiser there, or refuses.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from ..config import Config
+from ..errors import StreamcnnError
+from ..fixed import FixedType
+from ..ir import Graph, Node, Requant, Tensor
+from .chain import Chain
+
+HANDLERS: dict[str, Callable] = {}
+
+
+def handles(*class_names: str):
+    """Register a handler for Keras layer classes (by class name, as hls4ml does)."""
+    def deco(fn):
+        for n in class_names:
+            HANDLERS[n] = fn
+        return fn
+    return deco
+
+
+class Converter:
+    def __init__(self, model, config: Config):
+        self.model = model
+        self.config = config
+        shape = tuple(int(d) for d in model.input_shape[1:])
+        self.input = Tensor("input", shape, config.input_precision)
+        self.cur = self.input
+        self.lo, self.hi = self._type_bounds(self.input)
+        self.nodes: list[Node] = []
+        self.chain: Chain | None = None
+        self.deferred: list[tuple] = []   # (name, build, chain index) of layers met mid-chain
+        self.ptq_type: FixedType | None = None          # float MAC output awaiting its cast
+        self.softmax = False
+        self.exact = True
+        self.notes: list[str] = []
+
+    # --- state ----------------------------------------------------------------
+    @staticmethod
+    def _type_bounds(t: Tensor):
+        c = t.shape[-1]
+        return np.full(c, t.type.min_int, np.int64), np.full(c, t.type.max_int, np.int64)
+
+    def emit(self, node: Node, lo=None, hi=None):
+        """Append a node; lo/hi are per-channel integer bounds of its output."""
+        self.nodes.append(node)
+        self.cur = node.output
+        if lo is None:
+            lo, hi = self._type_bounds(node.output)
+        self.lo, self.hi = np.asarray(lo, np.int64), np.asarray(hi, np.int64)
+
+    def tensor(self, name: str, shape, type_: FixedType) -> Tensor:
+        return Tensor(name, tuple(int(s) for s in shape), type_)
+
+    def rank(self) -> int:
+        return len(self.cur.shape) + 1
+
+    @property
+    def pending(self) -> bool:
+        return self.chain is not None or self.ptq_type is not None
+
+    def elementwise(self, name: str, fn: Callable, nondecreasing: bool):
+        if self.chain is None:
+            self.chain = Chain(self.cur, (self.lo, self.hi), self.rank())
+        self.chain.add(name, fn, nondecreasing)
+
+    def defer(self, name: str, build: Callable[[], None], needs_monotone: bool):
+        """A structural layer inside a pending chain: it is emitted after the chain's Requant.
+
+        That reordering is exact for a flatten, and for max pooling when every chain
+        op after the pool is non-decreasing (max commutes with those); checked at close.
+        """
+        self.deferred.append((name, build, len(self.chain.ops) if needs_monotone else None))
+
+    def close(self, out_type: FixedType, exact: bool, where: str):
+        """Turn the pending chain (possibly empty) into a Requant node."""
+        chain = self.chain or Chain(self.cur, (self.lo, self.hi), self.rank())
+        for name, _, since in self.deferred:
+            if since is not None and not all(chain.nondecreasing[since:]):
+                raise StreamcnnError(
+                    f"layer '{name}': max pooling before {', '.join(chain.names[since:])} "
+                    "(a decreasing BatchNorm) cannot be made exact; quantise before pooling")
+        self.chain, self.ptq_type = None, None
+        params = chain.requant(out_type, exact)
+        names = chain.names or [where]
+        out = self.tensor(names[-1], chain.start.shape, out_type)
+        lo = np.array([min(steps_ends(s)) for s in params.steps])
+        hi = np.array([max(steps_ends(s)) for s in params.steps])
+        self.emit(Requant("/".join(names), chain.start, out, params=params, layers=names), lo, hi)
+        if not exact:
+            self.exact = False
+        deferred, self.deferred = self.deferred, []
+        for _, build, _ in deferred:
+            build()
+
+    def require_exact(self, where: str):
+        """Called by layers that consume integers: resolve a pending chain first."""
+        if not self.pending:
+            return
+        t = self.ptq_type or self.config.layer(where).result
+        names = ", ".join(self.chain.names) if self.chain else "a float layer"
+        self.notes.append(f"{where}: input ({names}) is not quantised; "
+                          f"post-training quantised to {t}")
+        self.close(t, exact=False, where=where)
+
+    # --- driver ---------------------------------------------------------------
+    def run(self) -> Graph:
+        layers = self.model.layers
+        for i, layer in enumerate(layers):
+            kind = type(layer).__name__
+            if i > 0 and len(layer._inbound_nodes) and not _follows(layer, layers[i - 1]):
+                raise StreamcnnError(f"layer '{layer.name}' ({kind}): only a single chain of "
+                                     "layers is supported (branches found)")
+            if self.softmax:
+                raise StreamcnnError(f"layer '{layer.name}' ({kind}): layers after the softmax "
+                                     "are not supported")
+            handler = HANDLERS.get(kind)
+            if handler is None:
+                raise StreamcnnError(f"layer '{layer.name}': {kind} is not supported")
+            handler(self, layer)
+        if self.pending:
+            self.require_exact("output")
+        return Graph(self.model.name, self.input, self.nodes, self.softmax, self.exact,
+                     self.notes)
+
+
+def steps_ends(st) -> tuple[int, int]:
+    return st.base, st.base + len(st.thresholds)
+
+
+def _follows(layer, prev) -> bool:
+    inbound = layer._inbound_nodes[0].inbound_layers
+    inbound = inbound if isinstance(inbound, list) else [inbound]
+    return len(inbound) == 1 and inbound[0] is prev

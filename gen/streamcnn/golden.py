@@ -1,0 +1,121 @@
+"""Bit-exact integer golden model: runs the IR on integer arrays, vectorised over a batch.
+
+Matrix products go through BLAS in float32 or float64 only where a static bound
+proves every partial sum is an exactly representable integer; otherwise int64.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from .errors import StreamcnnError
+from .ir import Conv2D, Dense, Flatten, Graph, Pool2D, Requant, Scale, ZeroPad2D
+
+BATCH = 256
+
+
+@dataclass
+class Result:
+    logits_int: np.ndarray          # (N, classes) int64 on the output grid
+    frac: int                       # logits = logits_int * 2**-frac
+    trace: dict[str, np.ndarray] | None = None
+
+    @property
+    def logits(self) -> np.ndarray:
+        return np.ldexp(self.logits_int.astype(np.float64), -self.frac)
+
+    @property
+    def classes(self) -> np.ndarray:
+        return np.argmax(self.logits_int, axis=-1)
+
+
+def quantize_input(graph: Graph, x, source: str = "input") -> np.ndarray:
+    """Values as the Keras model sees them -> integers on the input grid, or a clear error."""
+    x = np.asarray(x)
+    want = (len(graph.input.shape) + 1,)
+    if x.ndim != want[0] or tuple(x.shape[1:]) != graph.input.shape:
+        raise StreamcnnError(f"{source}: expected shape (N, {', '.join(map(str, graph.input.shape))}),"
+                             f" got {x.shape}")
+    t = graph.input.type
+    ok = t.representable(x.astype(np.float64))
+    if not np.all(ok):
+        idx = tuple(int(i) for i in np.argwhere(~ok)[0])
+        raise StreamcnnError(f"{source}: frame {idx[0]}, element {idx[1:]} = {x[idx]!r} is not "
+                             f"exactly representable as {t} (not rounding it silently)")
+    return np.ldexp(x.astype(np.float64), t.frac).astype(np.int64)
+
+
+def emulate(graph: Graph, x_int: np.ndarray, trace: bool = False) -> Result:
+    """Run the graph on integer inputs (N, *input.shape)."""
+    x_int = np.asarray(x_int, dtype=np.int64)
+    outs, traces = [], {}
+    for b in range(0, max(len(x_int), 1), BATCH):
+        y, tr = _run(graph, x_int[b:b + BATCH], trace)
+        outs.append(y)
+        for k, v in tr.items():
+            traces.setdefault(k, []).append(v)
+    logits = np.concatenate(outs) if outs else np.zeros((0,) + graph.output.shape, np.int64)
+    tr = {k: np.concatenate(v) for k, v in traces.items()} if trace else None
+    return Result(logits, graph.output.type.frac, tr)
+
+
+def _run(graph: Graph, x: np.ndarray, trace: bool):
+    tr = {}
+    for node in graph.nodes:
+        x = OPS[type(node)](node, x)
+        if trace:
+            tr[node.name] = x
+    return x, tr
+
+
+def _matmul(a: np.ndarray, w: np.ndarray, a_max: int) -> np.ndarray:
+    """Exact integer a @ w, via BLAS when every partial sum fits the float mantissa."""
+    bound = int(np.abs(w).sum(axis=0).max(initial=0)) * int(a_max)
+    if bound < 2**24:
+        return (a.astype(np.float32) @ w.astype(np.float32)).astype(np.int64)
+    if bound < 2**53:
+        return (a.astype(np.float64) @ w.astype(np.float64)).astype(np.int64)
+    return a @ w
+
+
+def _conv2d(n: Conv2D, x: np.ndarray) -> np.ndarray:
+    t, b, l, r = n.pads
+    if any(n.pads):
+        x = np.pad(x, ((0, 0), (t, b), (l, r), (0, 0)))
+    kh, kw, cin, cout = n.weights.shape
+    sh, sw = n.strides
+    win = sliding_window_view(x, (kh, kw), axis=(1, 2))[:, ::sh, ::sw]   # N,Ho,Wo,C,kh,kw
+    N, Ho, Wo = win.shape[:3]
+    cols = win.transpose(0, 1, 2, 4, 5, 3).reshape(N * Ho * Wo, kh * kw * cin)
+    y = _matmul(cols, n.weights.reshape(-1, cout), max(abs(n.input.type.min_int), n.input.type.max_int))
+    if n.bias is not None:
+        y += n.bias
+    return y.reshape(N, Ho, Wo, cout)
+
+
+def _dense(n: Dense, x: np.ndarray) -> np.ndarray:
+    y = _matmul(x, n.weights, max(abs(n.input.type.min_int), n.input.type.max_int))
+    return y + n.bias if n.bias is not None else y
+
+
+def _pool(n: Pool2D, x: np.ndarray) -> np.ndarray:
+    t, b, l, r = n.pads
+    if any(n.pads):       # max pooling ignores padding: pad with a value below any input
+        x = np.pad(x, ((0, 0), (t, b), (l, r), (0, 0)), constant_values=np.iinfo(np.int64).min)
+    win = sliding_window_view(x, n.pool, axis=(1, 2))[:, ::n.strides[0], ::n.strides[1]]
+    Ho, Wo = n.output.shape[:2]
+    win = win[:, :Ho, :Wo]
+    return win.max(axis=(-2, -1)) if n.kind == "max" else win.sum(axis=(-2, -1))
+
+
+OPS = {
+    Conv2D: _conv2d,
+    Dense: _dense,
+    Pool2D: _pool,
+    Requant: lambda n, x: n.params.apply(x),
+    Scale: lambda n, x: x,
+    ZeroPad2D: lambda n, x: np.pad(x, ((0, 0), (n.pads[0], n.pads[1]), (n.pads[2], n.pads[3]), (0, 0))),
+    Flatten: lambda n, x: x.reshape(len(x), -1),
+}

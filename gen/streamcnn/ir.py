@@ -1,0 +1,111 @@
+"""The one intermediate representation every backend reads.
+
+A Graph is a chain of nodes over integer tensors. Each tensor has a FixedType:
+its elements are integers, value = int * 2**-type.frac. Nodes never hold floats.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .fixed import FixedType
+from .requant import RequantParams
+
+
+@dataclass
+class Tensor:
+    name: str
+    shape: tuple[int, ...]         # without the batch axis: (H, W, C) or (N,)
+    type: FixedType
+
+    @property
+    def channels(self) -> int:
+        return self.shape[-1]
+
+
+@dataclass
+class Node:
+    name: str                      # the Keras layer (or layers) it comes from
+    input: Tensor
+    output: Tensor
+
+    op = "node"
+
+
+@dataclass
+class Scale(Node):
+    """Multiply by a power of two: the integers stay, only the grid changes."""
+    op = "scale"
+
+
+@dataclass
+class Conv2D(Node):
+    weights: np.ndarray = None     # int64 (kh, kw, cin, cout), on grid 2**-weight_frac
+    bias: np.ndarray | None = None # int64 (cout,), on the output grid
+    strides: tuple[int, int] = (1, 1)
+    pads: tuple[int, int, int, int] = (0, 0, 0, 0)   # top, bottom, left, right
+    weight_type: FixedType = None
+    op = "conv2d"
+
+
+@dataclass
+class Dense(Node):
+    weights: np.ndarray = None     # int64 (nin, nout)
+    bias: np.ndarray | None = None
+    weight_type: FixedType = None
+    op = "dense"
+
+
+@dataclass
+class Pool2D(Node):
+    kind: str = "max"              # "max" or "avg" (avg keeps the sum: its grid absorbs 1/area)
+    pool: tuple[int, int] = (2, 2)
+    strides: tuple[int, int] = (2, 2)
+    pads: tuple[int, int, int, int] = (0, 0, 0, 0)
+    op = "pool2d"
+
+
+@dataclass
+class ZeroPad2D(Node):
+    pads: tuple[int, int, int, int] = (0, 0, 0, 0)
+    op = "zeropad2d"
+
+
+@dataclass
+class Flatten(Node):
+    op = "flatten"
+
+
+@dataclass
+class Requant(Node):
+    """Element-wise accumulator -> quantised tensor (see requant.py)."""
+    params: RequantParams = None
+    layers: list[str] = field(default_factory=list)   # the Keras layers it stands for
+    op = "requant"
+
+
+@dataclass
+class Graph:
+    name: str
+    input: Tensor
+    nodes: list[Node]
+    softmax: bool = False          # the Keras model ends in a softmax (argmax is unchanged)
+    exact: bool = True             # every node equals QKeras bit for bit by construction
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def output(self) -> Tensor:
+        return self.nodes[-1].output if self.nodes else self.input
+
+    def summary(self) -> str:
+        rows = [f"{'node':<28}{'op':<10}{'output':<16}type"]
+        rows.append(f"{'input':<28}{'':<10}{str(self.input.shape):<16}{self.input.type}")
+        for n in self.nodes:
+            extra = ""
+            if isinstance(n, Requant):
+                p = n.params
+                extra = f"  [{'mult/add/shift' if p.affine else 'thresholds'}" \
+                        f"{', exhaustive' if p.exhaustive else ''}]"
+            rows.append(f"{n.name:<28}{n.op:<10}{str(n.output.shape):<16}{n.output.type}{extra}")
+        return "\n".join(rows)

@@ -1,0 +1,160 @@
+"""Integer requantisation: accumulator -> next quantised tensor, per channel.
+
+A chain of element-wise layers (BatchNorm, ReLU, a quantiser...) between a MAC and
+the next quantised tensor is a monotone step function of the integer accumulator.
+It is described by its thresholds (the first accumulator value reaching each output
+level) and implemented in hardware as
+
+    y = clip((a * M + B) >> S, lo, hi)          (arithmetic shift = floor division)
+
+with one M, B per channel and one shift S per layer. `fit_affine` finds such
+integers exactly from the thresholds, or reports that none exist (then the
+threshold table itself is the implementation).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+MAX_SHIFT = 40
+PAIRWISE_LIMIT = 4096      # exact M-interval search is O(levels**2)
+
+
+@dataclass
+class Steps:
+    """One channel's step function on the accumulator range [a_lo, a_hi].
+
+    f(a) = g(sign * a), g(x) = base + #(thresholds <= x) non-decreasing.
+    """
+    a_lo: int
+    a_hi: int
+    base: int                      # g at the start of its axis
+    sign: int                      # +1: x = a; -1: x = -a (f non-increasing)
+    thresholds: np.ndarray         # int64, ascending, on the x axis (repeats = skipped levels)
+
+
+@dataclass
+class RequantParams:
+    """Per-channel integer parameters; `mult`/`add` are None if only thresholds fit."""
+    lo: int
+    hi: int
+    steps: list[Steps]
+    shift: int = 0
+    mult: np.ndarray | None = None
+    add: np.ndarray | None = None
+    exhaustive: bool = False       # every accumulator value checked against Keras
+    checked: int = 0               # how many accumulator values were checked
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def affine(self) -> bool:
+        return self.mult is not None
+
+    def apply(self, acc: np.ndarray) -> np.ndarray:
+        """Evaluate on integer accumulators with channels on the last axis."""
+        acc = np.asarray(acc, dtype=np.int64)
+        if self.affine:
+            y = (acc * self.mult + self.add) >> np.int64(self.shift)
+            return np.clip(y, self.lo, self.hi)
+        out = np.empty(acc.shape, dtype=np.int64)
+        for c, st in enumerate(self.steps):
+            out[..., c] = steps_eval(st, acc[..., c])
+        return out
+
+
+def steps_eval(st: Steps, a: np.ndarray) -> np.ndarray:
+    """f(a) = g(sign * a) with g(x) = base + #(thresholds <= x)."""
+    x = a if st.sign > 0 else -a
+    return st.base + np.searchsorted(st.thresholds, x, side="right")
+
+
+def steps_from_table(a_lo: int, table: np.ndarray) -> Steps | None:
+    """Steps of a monotone table f(a_lo + i) = table[i]; None if not monotone."""
+    a_hi = a_lo + len(table) - 1
+    d = np.diff(table)
+    if np.all(d >= 0):
+        sign, x_lo, g = 1, a_lo, table
+    elif np.all(d <= 0):
+        sign, x_lo, g = -1, -a_hi, table[::-1]     # g(x) = f(-x) is non-decreasing
+    else:
+        return None
+    jumps = np.diff(g)
+    idx = np.flatnonzero(jumps)
+    thr = np.repeat(x_lo + idx + 1, jumps[idx]).astype(np.int64)
+    return Steps(a_lo, a_hi, int(g[0]), sign, thr)
+
+
+def fit_affine(steps: list[Steps], lo: int, hi: int) -> tuple[int, np.ndarray, np.ndarray] | None:
+    """Smallest shift S and per-channel (M, B) reproducing every channel exactly."""
+    for s in range(MAX_SHIFT + 1):
+        mb = [_fit_channel(st, lo, hi, s) for st in steps]
+        if all(x is not None for x in mb):
+            mult = np.array([x[0] for x in mb], dtype=np.int64)
+            add = np.array([x[1] for x in mb], dtype=np.int64)
+            return s, mult, add
+    return None
+
+
+def _constraints(st: Steps, lo: int, hi: int, s: int):
+    """Linear constraints on (M, B) for g(x) = floor((x*M + B) / 2**s) on the axis x.
+
+    Lower: x*M + B >= level * 2**s.  Upper: x*M + B <= level * 2**s - 1.
+    """
+    one = 1 << s
+    thr, n = st.thresholds, len(st.thresholds)
+    x_lo = st.a_lo if st.sign > 0 else -st.a_hi
+    x_hi = st.a_hi if st.sign > 0 else -st.a_lo
+    g_lo = st.base                       # g at x_lo
+    g_hi = st.base + n                   # g at x_hi
+    levels = g_lo + 1 + np.arange(n, dtype=np.int64)
+    lx, ll = [thr], [levels]             # at a threshold, g reaches the level
+    ux, ul = [thr - 1], [levels]         # just below it, g stays under the level
+    if g_lo > lo:
+        lx.append(np.array([x_lo])); ll.append(np.array([g_lo]))
+    if g_hi < hi:
+        ux.append(np.array([x_hi])); ul.append(np.array([g_hi + 1]))
+    lx, ll = np.concatenate(lx), np.concatenate(ll) * one
+    ux, ul = np.concatenate(ux), np.concatenate(ul) * one
+    return lx, ll, ux, ul
+
+
+def _fit_channel(st: Steps, lo: int, hi: int, s: int):
+    lx, ll, ux, ul = _constraints(st, lo, hi, s)
+    if len(st.thresholds) == 0:
+        return 0, int(min(max(st.base, lo), hi)) << s     # constant channel
+    m_range = _m_interval(lx, ll, ux, ul) if len(lx) * len(ux) <= PAIRWISE_LIMIT ** 2 \
+        else _m_window(st, s)
+    if m_range is None:
+        return None
+    for m in range(m_range[0], m_range[1] + 1):
+        b_lo = int(np.max(ll - lx * m))
+        b_hi = int(np.min(ul - 1 - ux * m))
+        if b_lo <= b_hi:
+            mult = m if st.sign > 0 else -m
+            return mult, b_lo
+    return None
+
+
+def _m_interval(lx, ll, ux, ul):
+    """Integer M for which some B satisfies all constraints (pairwise, exact)."""
+    # lower (x1, l1) vs upper (x2, l2): l1 - x1*M <= l2 - 1 - x2*M  <=>  (x1-x2)*M >= l1-l2+1
+    dx = lx[:, None] - ux[None, :]
+    rhs = ll[:, None] - ul[None, :] + 1
+    pos, neg, zero = dx > 0, dx < 0, dx == 0
+    if np.any(zero & (rhs > 0)):
+        return None
+    m_lo = int(np.max(-((-rhs[pos]) // dx[pos]))) if np.any(pos) else 0
+    m_hi = int(np.min(rhs[neg] // dx[neg])) if np.any(neg) else m_lo + 2
+    m_lo = max(m_lo, 0)
+    if m_lo > m_hi:
+        return None
+    return m_lo, min(m_hi, m_lo + 2)
+
+
+def _m_window(st: Steps, s: int):
+    """For very many levels: candidates around the average slope."""
+    thr = st.thresholds
+    slope = (len(thr) - 1) / max(int(thr[-1] - thr[0]), 1)
+    m0 = int(round(slope * (1 << s)))
+    return max(m0 - 2, 0), m0 + 2
