@@ -24,10 +24,13 @@ SAMPLES = 1 << 14
 class Chain:
     """Pending element-wise ops on top of `start`, an exact integer tensor."""
 
-    def __init__(self, start: Tensor, value_range: tuple[np.ndarray, np.ndarray], rank: int):
+    def __init__(self, start: Tensor, value_range: tuple[np.ndarray, np.ndarray], rank: int,
+                 producer: tuple[str, bool] | None = None):
         self.start = start
         self.lo, self.hi = value_range          # per-channel integer bounds of `start`
         self.rank = rank                        # rank of the Keras tensor (batch included)
+        self.producer = producer                # ("conv"|"dense", use_bias) that made `start`
+        self._probe = None
         self.ops: list[Callable] = []
         self.names: list[str] = []
         self.nondecreasing: list[bool] = []
@@ -40,17 +43,42 @@ class Chain:
     # --- evaluation through Keras --------------------------------------------
     def keras(self, ints: np.ndarray) -> np.ndarray:
         """Chain output (float32) for integer inputs of shape (rows, channels)."""
-        import tensorflow as tf
-        x64 = np.ldexp(ints.astype(np.float64), -self.start.type.frac)
-        x = x64.astype(np.float32)
-        shape = (ints.shape[0],) + (1,) * (self.rank - 2) + (ints.shape[1],)
-        outs = []
-        for r in range(0, len(x), ROWS_PER_CALL):
-            t = tf.constant(x[r:r + ROWS_PER_CALL].reshape((-1,) + shape[1:]))
+        x = np.ldexp(ints.astype(np.float64), -self.start.type.frac).astype(np.float32)
+        shape = (1,) * (self.rank - 2) + (ints.shape[1],)
+        probe = self.probe()
+        outs = [np.asarray(probe(x[r:r + ROWS_PER_CALL].reshape((-1,) + shape)), np.float32)
+                .reshape(-1, ints.shape[1]) for r in range(0, len(x), ROWS_PER_CALL)]
+        return np.concatenate(outs) if outs else np.zeros(ints.shape, np.float32)
+
+    def probe(self):
+        """The chain as a compiled graph behind a copy of its producer with identity weights.
+
+        TensorFlow's graph optimiser fuses e.g. Conv2D + BatchNorm, which rounds differently
+        from a lone BatchNorm. An identity 1x1 conv (or dense) passes values through exactly
+        and recreates the pattern, so the chain is evaluated as model.predict evaluates it.
+        """
+        if self._probe is None:
+            import tensorflow as tf
+            c = self.start.shape[-1]
+            inp = tf.keras.Input((1,) * (self.rank - 2) + (c,))
+            t = inp
+            if self.producer is not None:
+                kind, bias = self.producer
+                eye = np.eye(c, dtype=np.float32)
+                if kind == "conv":
+                    layer = tf.keras.layers.Conv2D(c, 1, use_bias=bias)
+                    t = layer(t)
+                    layer.set_weights([eye[None, None]] + ([np.zeros(c, np.float32)] if bias else []))
+                else:
+                    layer = tf.keras.layers.Dense(c, use_bias=bias)
+                    t = layer(t)
+                    layer.set_weights([eye] + ([np.zeros(c, np.float32)] if bias else []))
             for op in self.ops:
                 t = op(t)
-            outs.append(np.asarray(t, dtype=np.float32).reshape(-1, ints.shape[1]))
-        return np.concatenate(outs) if outs else np.zeros(ints.shape, np.float32)
+            model = tf.keras.Model(inp, t)
+            spec = tf.TensorSpec((None,) + tuple(inp.shape[1:]), tf.float32)
+            self._probe = tf.function(lambda v: model(v, training=False), input_signature=[spec])
+        return self._probe
 
     def function(self, out_type: FixedType, exact: bool) -> Callable[[np.ndarray], np.ndarray]:
         """Integer -> integer: Keras output on `out_type`'s grid.
@@ -130,12 +158,14 @@ class Chain:
         rng = np.random.default_rng(0)
         picks = [self.lo[None, :], self.hi[None, :],
                  rng.integers(self.lo, self.hi + 1, size=(SAMPLES, len(span)))]
-        for c, st in enumerate(p.steps):
-            for d in (-1, 0):
-                x = st.thresholds + d
-                col = np.tile(self.lo, (len(x), 1))
-                col[:, c] = np.clip(st.sign * x, self.lo[c], self.hi[c])
-                picks.append(col)
+        # Each threshold and the value just below it, every channel in its own column.
+        K = max((len(st.thresholds) for st in p.steps), default=0)
+        for d in (-1, 0):
+            a = np.tile(self.lo, (K, 1))
+            for c, st in enumerate(p.steps):
+                a[: len(st.thresholds), c] = np.clip(st.sign * (st.thresholds + d),
+                                                     self.lo[c], self.hi[c])
+            picks.append(a)
         a = np.concatenate(picks)
         self._compare(p, f, a)
         p.checked = a.size

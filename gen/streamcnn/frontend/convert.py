@@ -14,7 +14,7 @@ import numpy as np
 from ..config import Config
 from ..errors import StreamcnnError
 from ..fixed import FixedType
-from ..ir import Graph, Node, Requant, Tensor
+from ..ir import Conv2D, Dense, Graph, Node, Requant, Tensor
 from .chain import Chain
 
 HANDLERS: dict[str, Callable] = {}
@@ -71,8 +71,18 @@ class Converter:
 
     def elementwise(self, name: str, fn: Callable, nondecreasing: bool):
         if self.chain is None:
-            self.chain = Chain(self.cur, (self.lo, self.hi), self.rank())
+            self.chain = Chain(self.cur, (self.lo, self.hi), self.rank(), self._producer())
         self.chain.add(name, fn, nondecreasing)
+
+    def _producer(self) -> tuple[str, bool] | None:
+        """The MAC feeding a new chain directly in Keras (no layer deferred in between):
+        the chain is evaluated behind it, as TensorFlow fuses the two."""
+        last = self.nodes[-1] if self.nodes else None
+        if self.deferred or last is None or last.output is not self.cur:
+            return None
+        if isinstance(last, (Conv2D, Dense)):
+            return ("conv" if isinstance(last, Conv2D) else "dense", last.bias is not None)
+        return None
 
     def defer(self, name: str, build: Callable[[], None], needs_monotone: bool):
         """A structural layer inside a pending chain: it is emitted after the chain's Requant.

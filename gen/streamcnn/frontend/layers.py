@@ -104,8 +104,20 @@ def _mac(cv: Converter, layer):
     return w, bias, out_frac, wq
 
 
+def _float32_exact(cv: Converter, layer, w2d: np.ndarray, lo, hi):
+    """Keras accumulates in float32: exact only if every partial sum fits 24 bits."""
+    xmax = np.maximum(np.abs(lo), np.abs(hi))
+    bound = int((np.abs(w2d) * xmax[:, None]).sum(axis=0).max(initial=0))
+    if bound >= 2**24:
+        cv.exact = False
+        cv.notes.append(f"{layer.name}: sums reach 2^{bound.bit_length() - 1} LSB, beyond float32's "
+                        "24-bit mantissa, so Keras itself rounds; the golden model is exact integer "
+                        "arithmetic")
+
+
 def _after_mac(cv: Converter, layer, quantized: bool):
     if not quantized:
+        cv.exact = False
         cv.ptq_type = cv.config.layer(layer.name).result
     act = getattr(layer, "activation", None)
     if act is not None:
@@ -135,6 +147,7 @@ def _conv2d(cv: Converter, layer):
     if any(pads):                         # padded zeros are inputs too
         lo, hi = np.minimum(lo, 0), np.maximum(hi, 0)
     o_lo, o_hi = _mac_bounds(w.reshape(-1, cout), np.tile(lo, kh * kw), np.tile(hi, kh * kw), bias)
+    _float32_exact(cv, layer, w.reshape(-1, cout), np.tile(lo, kh * kw), np.tile(hi, kh * kw))
     out_shape = layer.output_shape[1:]
     out = cv.tensor(layer.name, out_shape, FixedType.for_range(int(o_lo.min()), int(o_hi.max()), out_frac))
     cv.emit(Conv2D(layer.name, cv.cur, out, weights=w, bias=bias, strides=tuple(layer.strides),
@@ -145,10 +158,12 @@ def _conv2d(cv: Converter, layer):
 
 @handles("Dense", "QDense")
 def _dense(cv: Converter, layer):
+    cv.require_exact(layer.name)          # may emit a deferred Flatten
     if len(cv.cur.shape) != 1:
         raise StreamcnnError(f"{_where(layer)}: Dense needs a flat input (add a Flatten)")
     w, bias, out_frac, wq = _mac(cv, layer)
     o_lo, o_hi = _mac_bounds(w, cv.lo, cv.hi, bias)
+    _float32_exact(cv, layer, w, cv.lo, cv.hi)
     out = cv.tensor(layer.name, (w.shape[1],), FixedType.for_range(int(o_lo.min()), int(o_hi.max()), out_frac))
     cv.emit(Dense(layer.name, cv.cur, out, weights=w, bias=bias,
                   weight_type=FixedType.for_range(int(w.min()), int(w.max()), 0)), o_lo, o_hi)

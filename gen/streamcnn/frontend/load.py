@@ -37,5 +37,15 @@ def load_keras(source):
     if not isinstance(model, tf.keras.Model):
         raise StreamcnnError(f"expected a Keras model, got {type(model).__name__}")
     if any(type(l).__name__ == "PruneLowMagnitude" for l in model.layers):
-        model = tfmot.sparsity.keras.strip_pruning(model)
+        model = _fresh_copy(tfmot.sparsity.keras.strip_pruning(model))
     return model
+
+
+def _fresh_copy(model):
+    """strip_pruning reuses the wrapped layers, so each is called in two graphs and its
+    `input`/`output` become ambiguous; a clone with copied weights owns its layers."""
+    import tensorflow as tf
+    with tf.keras.utils.custom_object_scope(custom_objects()):
+        fresh = tf.keras.models.clone_model(model)
+    fresh.set_weights(model.get_weights())
+    return fresh

@@ -36,3 +36,32 @@ def prune_magnitude(model, sparsity: float = 0.5):
             k.reshape(-1)[idx] = 0
             layer.kernel.assign(k)
     return model
+
+
+def untrained_svhn(bits: int | None = 6, pruned: bool = True, seed: int = 0):
+    """The paper's topology with random weights, 50% magnitude pruning and BatchNorm moments
+    calibrated on structured images: a stand-in until trained models are shipped."""
+    import tensorflow as tf
+    from ..data import random_images
+    from .paper import svhn_cnn
+    tf.keras.utils.set_random_seed(seed)
+    m = svhn_cnn(bits)
+    if pruned:
+        prune_magnitude(m)
+    return calibrate_batchnorm(m, random_images(256, seed=seed + 1000).astype(np.float32),
+                               seed=seed, negative_gamma=0.1)
+
+
+def wrap_for_pruning(model, schedule):
+    """Wrap every conv/dense layer in tfmot's prune_low_magnitude, leaving the rest
+    (Rescaling, BatchNorm, activations) as they are: tfmot refuses to wrap those."""
+    import tensorflow as tf
+    import tensorflow_model_optimization as tfmot
+
+    def wrap(layer):
+        if hasattr(layer, "kernel") or type(layer).__name__ in ("QConv2D", "QDense", "Conv2D", "Dense"):
+            return tfmot.sparsity.keras.prune_low_magnitude(layer, pruning_schedule=schedule)
+        return layer.__class__.from_config(layer.get_config())
+
+    with tfmot.sparsity.keras.prune_scope():
+        return tf.keras.models.clone_model(model, clone_function=wrap)
