@@ -70,14 +70,22 @@ def _run(graph: Graph, x: np.ndarray, trace: bool):
     return x, tr
 
 
-def _matmul(a: np.ndarray, w: np.ndarray, a_max: int) -> np.ndarray:
-    """Exact integer a @ w, via BLAS when every partial sum fits the float mantissa."""
+def _blas_dtype(w: np.ndarray, a_max: int):
+    """float32/float64 if every partial sum of a @ w is an exact integer there, else None."""
     bound = int(np.abs(w).sum(axis=0).max(initial=0)) * int(a_max)
-    if bound < 2**24:
-        return (a.astype(np.float32) @ w.astype(np.float32)).astype(np.int64)
-    if bound < 2**53:
-        return (a.astype(np.float64) @ w.astype(np.float64)).astype(np.int64)
-    return a @ w
+    return np.float32 if bound < 2**24 else np.float64 if bound < 2**53 else None
+
+
+def _matmul(a: np.ndarray, w: np.ndarray, a_max: int) -> np.ndarray:
+    """Exact integer a @ w (a may already be in the BLAS dtype)."""
+    dt = _blas_dtype(w, a_max)
+    if dt is None:
+        return a.astype(np.int64) @ w
+    return (a.astype(dt, copy=False) @ w.astype(dt)).astype(np.int64)
+
+
+def _amax(t) -> int:
+    return max(abs(t.min_int), t.max_int)
 
 
 def _conv2d(n: Conv2D, x: np.ndarray) -> np.ndarray:
@@ -85,18 +93,22 @@ def _conv2d(n: Conv2D, x: np.ndarray) -> np.ndarray:
     if any(n.pads):
         x = np.pad(x, ((0, 0), (t, b), (l, r), (0, 0)))
     kh, kw, cin, cout = n.weights.shape
+    w = n.weights.reshape(-1, cout)
+    dt = _blas_dtype(w, _amax(n.input.type))
+    if dt is not None:               # cast the small input, not the kh*kw times larger columns
+        x = x.astype(dt)
     sh, sw = n.strides
     win = sliding_window_view(x, (kh, kw), axis=(1, 2))[:, ::sh, ::sw]   # N,Ho,Wo,C,kh,kw
     N, Ho, Wo = win.shape[:3]
     cols = win.transpose(0, 1, 2, 4, 5, 3).reshape(N * Ho * Wo, kh * kw * cin)
-    y = _matmul(cols, n.weights.reshape(-1, cout), max(abs(n.input.type.min_int), n.input.type.max_int))
+    y = _matmul(cols, w, _amax(n.input.type))
     if n.bias is not None:
         y += n.bias
     return y.reshape(N, Ho, Wo, cout)
 
 
 def _dense(n: Dense, x: np.ndarray) -> np.ndarray:
-    y = _matmul(x, n.weights, max(abs(n.input.type.min_int), n.input.type.max_int))
+    y = _matmul(x, n.weights, _amax(n.input.type))
     return y + n.bias if n.bias is not None else y
 
 
@@ -104,10 +116,17 @@ def _pool(n: Pool2D, x: np.ndarray) -> np.ndarray:
     t, b, l, r = n.pads
     if any(n.pads):       # max pooling ignores padding: pad with a value below any input
         x = np.pad(x, ((0, 0), (t, b), (l, r), (0, 0)), constant_values=np.iinfo(np.int64).min)
-    win = sliding_window_view(x, n.pool, axis=(1, 2))[:, ::n.strides[0], ::n.strides[1]]
     Ho, Wo = n.output.shape[:2]
-    win = win[:, :Ho, :Wo]
-    return win.max(axis=(-2, -1)) if n.kind == "max" else win.sum(axis=(-2, -1))
+    (ph, pw), (sh, sw) = n.pool, n.strides
+    # One strided slice per window offset, combined pairwise: far faster than reducing
+    # over two tiny trailing axes of a sliding-window view.
+    parts = [x[:, i:i + sh * (Ho - 1) + 1:sh, j:j + sw * (Wo - 1) + 1:sw]
+             for i in range(ph) for j in range(pw)]
+    combine = np.maximum if n.kind == "max" else np.add
+    out = parts[0].copy()
+    for p in parts[1:]:
+        combine(out, p, out=out)
+    return out
 
 
 OPS = {
