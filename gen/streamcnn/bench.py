@@ -1,0 +1,36 @@
+"""Benchmarks that print figures (not timed tests)."""
+from __future__ import annotations
+
+import os
+import time
+
+import numpy as np
+
+from .config import Config
+
+
+def load_or_default(model, config):
+    """A model path, or the built-in untrained SVHN QP6 stand-in."""
+    from .frontend import from_keras, load_keras
+    from .zoo import untrained_svhn
+    keras_model = load_keras(model) if model else untrained_svhn(6, pruned=True)
+    t0 = time.perf_counter()
+    graph = from_keras(keras_model, Config.load(config))
+    return keras_model, graph, time.perf_counter() - t0
+
+
+def bench_golden(model, images: int, config=None):
+    from .data import random_images
+    from .golden import emulate, quantize_input
+    keras_model, graph, t_conv = load_or_default(model, config)
+    x = quantize_input(graph, random_images(images, seed=7))
+    emulate(graph, x[:256])                                   # warm-up
+    best = float("inf")
+    for _ in range(3):
+        t0 = time.perf_counter()
+        emulate(graph, x)
+        best = min(best, time.perf_counter() - t0)
+    print(f"model: {graph.name} ({len(graph.nodes)} IR nodes), converted in {t_conv:.2f} s")
+    print(f"golden model: {images} images in {best:.3f} s = {images / best:,.0f} images/s "
+          f"(best of 3, {os.cpu_count()} cores)")
+    return images / best

@@ -1,0 +1,106 @@
+"""The `streamcnn` command line. Errors are one line (exit 2) unless --debug."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from .errors import StreamcnnError
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+def _load_array(path: str) -> np.ndarray:
+    p = Path(path)
+    if not p.is_file():
+        raise StreamcnnError(f"{p}: no such input file")
+    try:
+        d = np.load(p, allow_pickle=False)
+    except (OSError, ValueError) as e:
+        raise StreamcnnError(f"{p}: not a .npy/.npz array file ({e})") from None
+    if isinstance(d, np.lib.npyio.NpzFile):
+        if "x" not in d:
+            raise StreamcnnError(f"{p}: .npz input needs an array named 'x'")
+        return d["x"]
+    return d
+
+
+def _graph(args):
+    from .config import Config
+    from .frontend import from_keras
+    return from_keras(args.model, Config.load(args.config))
+
+
+def cmd_info(args):
+    g = _graph(args)
+    print(g.summary())
+    for n in g.notes:
+        print("note:", n)
+
+
+def cmd_emulate(args):
+    from .golden import emulate, quantize_input
+    g = _graph(args)
+    x = _load_array(args.input)
+    r = emulate(g, quantize_input(g, x, source=args.input))
+    np.save(args.output, r.logits)
+    if args.classes:
+        np.save(args.classes, r.classes)
+    print(f"{len(x)} images -> {args.output} (logits on a 2^-{r.frac} grid, "
+          f"{g.output.type}); classes: {np.bincount(r.classes, minlength=g.output.shape[0]).tolist()}")
+
+
+def cmd_bench(args):
+    from .bench import bench_golden
+    bench_golden(args.model, args.images, args.config)
+
+
+def cmd_demo(args):
+    from .demo import demo
+    demo(args.model, args.images, args.config)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="streamcnn", description=__doc__)
+    p.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def model_cmd(name, fn, help_, model_required=True):
+        s = sub.add_parser(name, help=help_)
+        s.add_argument("model", nargs=None if model_required else "?",
+                       help="QKeras/Keras model (.h5)" + ("" if model_required else
+                                                          "; default: a built-in SVHN QP6 model"))
+        s.add_argument("--config", help="YAML config (precision, reuse factor, strategy)")
+        s.set_defaults(func=fn)
+        return s
+
+    model_cmd("info", cmd_info, "show the IR: layers, fixed-point types, requantisation")
+    e = model_cmd("emulate", cmd_emulate, "run the bit-exact golden model")
+    e.add_argument("--input", required=True, help=".npy (or .npz with 'x') of input values")
+    e.add_argument("-o", "--output", required=True, help=".npy for the logits")
+    e.add_argument("--classes", help=".npy for the predicted classes")
+    b = model_cmd("bench", cmd_bench, "golden-model throughput (images/s)", model_required=False)
+    b.add_argument("--images", type=int, default=10000)
+    d = model_cmd("demo", cmd_demo, "QKeras -> golden model on images, compared bit for bit",
+                  model_required=False)
+    d.add_argument("--images", type=int, default=2000)
+    return p
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except StreamcnnError as e:
+        if args.debug:
+            raise
+        print(f"streamcnn: error: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
