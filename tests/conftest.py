@@ -1,0 +1,25 @@
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def real_svhn():
+    """The four real SVHN test images, when present beside the checkout."""
+    from streamcnn.data import find_real_samples
+    found = find_real_samples()
+    if found is None:
+        pytest.skip("real SVHN samples (svhn_test_first4.npz) not found; set SVHN_DIR")
+    return found[0], found[1]
+
+
+def assert_exact(graph, model, x):
+    from streamcnn.verify import compare
+    assert graph.exact, graph.notes
+    a = compare(graph, model, x)
+    assert a.mismatched == 0, f"{graph.name}: {a}"
+    assert a.max_lsb == 0
+    return a
