@@ -151,7 +151,7 @@ def _conv2d(cv: Converter, layer):
     out_shape = layer.output_shape[1:]
     out = cv.tensor(layer.name, out_shape, FixedType.for_range(int(o_lo.min()), int(o_hi.max()), out_frac))
     cv.emit(Conv2D(layer.name, cv.cur, out, weights=w, bias=bias, strides=tuple(layer.strides),
-                   pads=pads, weight_type=FixedType.for_range(int(w.min()), int(w.max()), 0)),
+                   pads=pads, weight_type=FixedType.for_range(int(w.min()), int(w.max()), out_frac - cv.cur.type.frac)),
             o_lo, o_hi)
     _after_mac(cv, layer, wq)
 
@@ -166,7 +166,7 @@ def _dense(cv: Converter, layer):
     _float32_exact(cv, layer, w, cv.lo, cv.hi)
     out = cv.tensor(layer.name, (w.shape[1],), FixedType.for_range(int(o_lo.min()), int(o_hi.max()), out_frac))
     cv.emit(Dense(layer.name, cv.cur, out, weights=w, bias=bias,
-                  weight_type=FixedType.for_range(int(w.min()), int(w.max()), 0)), o_lo, o_hi)
+                  weight_type=FixedType.for_range(int(w.min()), int(w.max()), out_frac - cv.cur.type.frac)), o_lo, o_hi)
     _after_mac(cv, layer, wq)
 
 
