@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m streamcnn.hls.aptypes   # Xilinx's ap_types headers, from the hls4ml wheel
 	touch $(STAMP)
 
 test: setup

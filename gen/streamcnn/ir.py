@@ -109,3 +109,23 @@ class Graph:
                         f"{', exhaustive' if p.exhaustive else ''}]"
             rows.append(f"{n.name:<28}{n.op:<10}{str(n.output.shape):<16}{n.output.type}{extra}")
         return "\n".join(rows)
+
+
+def save_graph(graph: Graph, path) -> None:
+    """The IR as a pickle: backends and checks read it back from the build folder."""
+    import pickle
+    with open(path, "wb") as f:
+        pickle.dump(graph, f)
+
+
+def load_graph(path) -> Graph:
+    import pickle
+    from pathlib import Path
+    from .errors import StreamcnnError
+    if not Path(path).is_file():
+        raise StreamcnnError(f"{path}: no IR here (run `streamcnn convert` first)")
+    with open(path, "rb") as f:
+        graph = pickle.load(f)
+    if not isinstance(graph, Graph):
+        raise StreamcnnError(f"{path}: not a streamcnn IR")
+    return graph

@@ -1,0 +1,206 @@
+"""IR graph -> the HLS dataflow stages: one library call per stage, with its config and
+constant arrays. Pure data; `project.py` renders it into C++.
+
+Inside the C++ every tensor is an integer on its IR grid (ap_int/ap_uint of the IR width);
+the result port shows the logits as ap_fixed. Scale nodes change only the grid: no stage.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..config import Config
+from ..errors import StreamcnnError
+from ..fixed import FixedType
+from ..ir import Conv2D, Dense, Flatten, Graph, Pool2D, Requant, Scale, Tensor, ZeroPad2D
+
+
+@dataclass
+class Stage:
+    name: str                       # IR node name (taps and messages use it)
+    func: str                       # streamcnn::<func><cfg>
+    cfg: str                        # config struct name
+    out_t: str                      # element typedef of the output stream
+    out_c: int                      # values per output word
+    types: dict[str, str]           # typedefs inside the config struct
+    ints: dict[str, int]            # static const ints of the config struct
+    arrays: list[tuple[str, str, np.ndarray]] = field(default_factory=list)  # name, type, values
+    tap: bool = True                # hashed in C simulation (pad stages are not IR nodes)
+    comment: str = ""
+
+
+def int_type(t: FixedType) -> str:
+    return f"ap_int<{t.width}>" if t.signed else f"ap_uint<{t.width}>"
+
+
+def int_type_for(lo: int, hi: int) -> str:
+    return int_type(FixedType.for_range(int(lo), int(hi), 0))
+
+
+def c_int_type(values) -> str:
+    """The smallest C integer type of a constant array. Constant arrays use C types, not
+    ap_int: ap_int constructors would make every element a run-time initialisation in C
+    simulation (slow to compile), and HLS narrows constant operands to their values anyway."""
+    v = np.asarray(values, np.int64)
+    lo, hi = (int(v.min()), int(v.max())) if v.size else (0, 0)
+    for bits in (8, 16, 32):
+        if -(1 << (bits - 1)) <= lo and hi < (1 << (bits - 1)):
+            return f"int{bits}_t"
+    return "int64_t"
+
+
+def ident(name: str) -> str:
+    s = "".join(ch if ch.isalnum() else "_" for ch in name)
+    return s if s[:1].isalpha() else "l_" + s
+
+
+class StageBuilder:
+    def __init__(self, graph: Graph, config: Config):
+        self.graph, self.config = graph, config
+        self.stages: list[Stage] = []
+        self.elem = "input_t"                    # element typedef of the current stream
+        self.typedefs: list[tuple[str, str, str]] = [("input_t", int_type(graph.input.type),
+                                                      f"input: {graph.input.type}")]
+
+    def build(self) -> list[Stage]:
+        for node in self.graph.nodes:
+            handler = getattr(self, "_" + type(node).__name__.lower(), None)
+            if handler is None:
+                raise StreamcnnError(f"layer '{node.name}': {node.op} has no HLS implementation")
+            handler(node)
+        return self.stages
+
+    # --- helpers --------------------------------------------------------------
+    def _typedef(self, tensor: Tensor) -> str:
+        name = ident(tensor.name) + "_t"
+        if name not in (t[0] for t in self.typedefs):
+            self.typedefs.append((name, int_type(tensor.type), f"{tensor.name}: {tensor.type}"))
+        return name
+
+    def _add(self, node_name: str, func: str, out: Tensor | None, types: dict, ints: dict,
+             arrays=(), tap=True, suffix="", out_c=None, comment="") -> Stage:
+        cfg = ident(node_name) + suffix + "_cfg"
+        out_t = self._typedef(out) if out is not None else self.elem
+        st = Stage(node_name, func, cfg, out_t, out_c or out.shape[-1], types, ints, list(arrays),
+                   tap, comment)
+        self.stages.append(st)
+        self.elem = out_t
+        return st
+
+    def _reuse(self, node, macs: int) -> int:
+        lc = self.config.layer(node.name)
+        r = lc.reuse_factor
+        if r < 1 or macs % r:
+            raise StreamcnnError(f"layer '{node.name}': ReuseFactor {r} does not fit its {macs} "
+                                 "multiplications per output (it must divide them)")
+        return r
+
+    def _pad(self, name: str, shape, pads, fill: int, suffix: str):
+        h, w, c = shape
+        t, b, l, r = pads
+        self._add(name, "pad2d", None, {"t": self.elem},
+                  {"h": h, "w": w, "c": c, "top": t, "bottom": b, "left": l, "right": r,
+                   "fill": fill}, tap=False, suffix=suffix, out_c=c)
+        return h + t + b, w + l + r
+
+    # --- one method per IR node type --------------------------------------------
+    def _scale(self, node: Scale):
+        pass                                        # same integers, finer grid
+
+    def _zeropad2d(self, node: ZeroPad2D):
+        h, w, c = node.input.shape
+        t, b, l, r = node.pads
+        self._add(node.name, "pad2d", None, {"t": self.elem},      # keeps its element type
+                  {"h": h, "w": w, "c": c, "top": t, "bottom": b, "left": l, "right": r, "fill": 0},
+                  out_c=c)
+
+    def _conv2d(self, node: Conv2D):
+        h, w, cin = node.input.shape
+        if any(node.pads):
+            h, w = self._pad(node.name, (h, w, cin), node.pads, 0, "_pad")
+        kh, kw, _, cout = node.weights.shape
+        ho, wo, _ = node.output.shape
+        reuse = self._reuse(node, kh * kw * cin)
+        in_t = self.elem
+        acc_t = self._typedef(node.output)
+        b = _bias(node)
+        w_t, b_t = c_int_type(node.weights), c_int_type(b)
+        self._add(node.name, "conv2d", node.output,
+                  {"in_t": in_t, "acc_t": acc_t, "w_t": w_t, "b_t": b_t},
+                  {"h": h, "w": w, "cin": cin, "cout": cout, "kh": kh, "kw": kw,
+                   "sh": node.strides[0], "sw": node.strides[1], "ho": ho, "wo": wo, "reuse": reuse},
+                  [(ident(node.name) + "_w", w_t, node.weights), (ident(node.name) + "_b", b_t, b)])
+
+    def _pool2d(self, node: Pool2D):
+        h, w, c = node.input.shape
+        if any(node.pads):
+            if node.kind != "max":
+                raise StreamcnnError(f"layer '{node.name}': padded average pooling is not supported")
+            h, w = self._pad(node.name, (h, w, c), node.pads, node.input.type.min_int, "_pad")
+        ho, wo, _ = node.output.shape
+        self._add(node.name, "pool2d", node.output,
+                  {"in_t": self.elem, "out_t": self._typedef(node.output)},
+                  {"h": h, "w": w, "c": c, "kh": node.pool[0], "kw": node.pool[1],
+                   "sh": node.strides[0], "sw": node.strides[1], "ho": ho, "wo": wo,
+                   "is_max": int(node.kind == "max")})
+
+    def _flatten(self, node: Flatten):
+        pixels, c = _word(node.input)
+        self._add(node.name, "flatten", None, {"t": self.elem},
+                  {"pixels": pixels, "c": c, "n": pixels * c}, out_c=pixels * c)
+
+    def _dense(self, node: Dense):
+        nin, nout = node.weights.shape
+        reuse = self._reuse(node, nin)
+        in_t, acc_t = self.elem, self._typedef(node.output)
+        b = _bias(node)
+        w_t, b_t = c_int_type(node.weights), c_int_type(b)
+        self._add(node.name, "dense", node.output,
+                  {"in_t": in_t, "acc_t": acc_t, "w_t": w_t, "b_t": b_t},
+                  {"nin": nin, "nout": nout, "reuse": reuse},
+                  [(ident(node.name) + "_w", w_t, node.weights), (ident(node.name) + "_b", b_t, b)])
+
+    def _requant(self, node: Requant):
+        p = node.params
+        pixels, c = _word(node.input)
+        in_t, out_t = self.elem, self._typedef(node.output)
+        a_lo = np.array([s.a_lo for s in p.steps], np.int64)
+        a_hi = np.array([s.a_hi for s in p.steps], np.int64)
+        base = ident(node.name)
+        if p.affine:
+            ends = np.concatenate([a_lo * p.mult + p.add, a_hi * p.mult + p.add, [p.lo, p.hi]])
+            types = {"in_t": in_t, "out_t": out_t, "wide_t": int_type_for(ends.min(), ends.max()),
+                     "m_t": c_int_type(p.mult), "b_t": c_int_type(p.add)}
+            self._add(node.name, "requant_affine", node.output, types,
+                      {"pixels": pixels, "c": c, "shift": p.shift, "lo": p.lo, "hi": p.hi},
+                      [(base + "_m", types["m_t"], p.mult), (base + "_b", types["b_t"], p.add)],
+                      comment="y = clip((a * M + B) >> S, lo, hi)")
+            return
+        w = node.input.type.width
+        levels = max(1, max(len(s.thresholds) for s in p.steps))
+        never = (1 << (w + 1)) - 1                  # above any |a| < 2^(w-1): never reached
+        thr = np.full((c, levels), never, np.int64)
+        for ch, s in enumerate(p.steps):
+            thr[ch, :len(s.thresholds)] = s.thresholds
+        bases = np.array([s.base for s in p.steps], np.int64)
+        base_hi = int((bases + levels).max())
+        types = {"in_t": in_t, "out_t": out_t, "x_t": f"ap_int<{w + 1}>", "thr_t": c_int_type(thr),
+                 "base_t": int_type_for(min(bases.min(), 0), base_hi), "b0_t": c_int_type(bases)}
+        self._add(node.name, "requant_thresholds", node.output, types,
+                  {"pixels": pixels, "c": c, "levels": levels},
+                  [(base + "_thr", types["thr_t"], thr), (base + "_base", types["b0_t"], bases),
+                   (base + "_neg", "bool", np.array([s.sign < 0 for s in p.steps], np.int64))],
+                  comment="y = base + #(thresholds <= sign * a)")
+
+
+def _bias(node) -> np.ndarray:
+    cout = node.weights.shape[-1]
+    return node.bias if node.bias is not None else np.zeros(cout, np.int64)
+
+
+def _word(t: Tensor) -> tuple[int, int]:
+    """(words per image, values per word) of a tensor's stream."""
+    if len(t.shape) == 3:
+        return t.shape[0] * t.shape[1], t.shape[2]
+    return 1, int(np.prod(t.shape))
