@@ -28,7 +28,7 @@ demo: setup
 	$(BIN)/streamcnn demo $(MODEL)
 
 bench: setup
-	$(BIN)/streamcnn bench $(MODEL)
+	$(BIN)/streamcnn bench --csim $(MODEL)
 
 clean:
 	rm -rf build .pytest_cache

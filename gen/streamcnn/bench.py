@@ -34,3 +34,26 @@ def bench_golden(model, images: int, config=None):
     print(f"golden model: {images} images in {best:.3f} s = {images / best:,.0f} images/s "
           f"(best of 3, {os.cpu_count()} cores)")
     return images / best
+
+
+def bench_csim(model, images: int, config=None):
+    """HLS C simulation: g++ compile time (uncached) and images/s, every result checked."""
+    import tempfile
+    from pathlib import Path
+    from .data import random_images
+    from .golden import quantize_input
+    from .hls import csim
+    from .hls.project import write_project
+    _, graph, _ = load_or_default(model, config)
+    x = quantize_input(graph, random_images(images, seed=7, shape=graph.input.shape))
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        hls = write_project(graph, Config.load(config), Path(tmp))
+        t_gen = time.perf_counter() - t0
+        build = csim.compile_tb(hls)
+        r = csim.run(hls, graph, x)
+    print(f"model: {graph.name}; C++ generated in {t_gen:.2f} s, compiled (g++ {' '.join(csim.FLAGS)}) "
+          f"in {build.seconds:.1f} s")
+    print(f"C simulation: {images} images in {r.seconds:.2f} s = {r.images_per_s:,.0f} images/s, "
+          f"{r.mismatched} mismatches against the golden model")
+    return build.seconds, r.images_per_s

@@ -53,9 +53,38 @@ def cmd_emulate(args):
           f"{g.output.type}); classes: {np.bincount(r.classes, minlength=g.output.shape[0]).tolist()}")
 
 
+def cmd_convert(args):
+    from .build import convert
+    from .config import Config
+    g = convert(args.model, Path(args.output), Config.load(args.config))
+    print(f"{g.name}: {len(g.nodes)} IR nodes -> {args.output}/ir.pkl, {args.output}/hls/ "
+          f"(Vitis HLS project)")
+
+
+def cmd_csim(args):
+    from .golden import quantize_input
+    from .hls import csim
+    from .ir import load_graph
+    build = Path(args.build)
+    g = load_graph(build / "ir.pkl")
+    x = _load_array(args.input)
+    b = csim.compile_tb(build / "hls")
+    print(f"compiled in {b.seconds:.1f} s" if not b.cached else "compiled (cached)")
+    r = csim.run(build / "hls", g, quantize_input(g, x, source=args.input), check=not args.no_check)
+    np.save(args.output, np.ldexp(r.logits_int.astype(np.float64), -g.output.type.frac))
+    print(f"{len(x)} images in {r.seconds:.2f} s ({r.images_per_s:,.0f} images/s) -> {args.output}")
+    if r.mismatched:
+        raise StreamcnnError(f"C simulation differs from the golden model on {r.mismatched} "
+                             f"images; {r.report.splitlines()[0]}")
+    if not args.no_check:
+        print("C simulation == golden model, bit for bit")
+
+
 def cmd_bench(args):
-    from .bench import bench_golden
+    from .bench import bench_csim, bench_golden
     bench_golden(args.model, args.images, args.config)
+    if args.csim:
+        bench_csim(args.model, args.csim_images, args.config)
 
 
 def cmd_demo(args):
@@ -82,8 +111,18 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--input", required=True, help=".npy (or .npz with 'x') of input values")
     e.add_argument("-o", "--output", required=True, help=".npy for the logits")
     e.add_argument("--classes", help=".npy for the predicted classes")
+    c = model_cmd("convert", cmd_convert, "write BUILD/: the IR and the Vitis HLS project")
+    c.add_argument("-o", "--output", required=True, help="build folder")
+    cs = sub.add_parser("csim", help="C simulation of BUILD/hls, checked against the golden model")
+    cs.add_argument("build")
+    cs.add_argument("--input", required=True, help=".npy (or .npz with 'x') of input values")
+    cs.add_argument("-o", "--output", required=True, help=".npy for the logits")
+    cs.add_argument("--no-check", action="store_true", help="do not compare with the golden model")
+    cs.set_defaults(func=cmd_csim)
     b = model_cmd("bench", cmd_bench, "golden-model throughput (images/s)", model_required=False)
     b.add_argument("--images", type=int, default=10000)
+    b.add_argument("--csim", action="store_true", help="also time the HLS C simulation")
+    b.add_argument("--csim-images", type=int, default=500)
     d = model_cmd("demo", cmd_demo, "QKeras -> golden model on images, compared bit for bit",
                   model_required=False)
     d.add_argument("--images", type=int, default=2000)

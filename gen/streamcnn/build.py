@@ -1,0 +1,32 @@
+"""`streamcnn convert`: model -> BUILD/ with the IR (ir.pkl) and every backend's project."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .config import Config
+from .frontend import from_keras
+from .golden import quantize_input
+from .ir import Graph, save_graph
+
+TB_IMAGES = 16          # structured images in the HLS project's own test vectors
+
+
+def convert(model, build: Path, config: Config | None = None) -> Graph:
+    from .data import find_real_samples, random_images
+    from .hls import csim
+    from .hls.project import write_project
+    config = config or Config.load(None)
+    graph = from_keras(model, config)
+    build = Path(build)
+    build.mkdir(parents=True, exist_ok=True)
+    save_graph(graph, build / "ir.pkl")
+    hls = write_project(graph, config, build)
+    # Test vectors for Vitis' own csim/cosim: the real SVHN images when the input fits them.
+    x = random_images(TB_IMAGES, seed=0, shape=graph.input.shape)
+    real = find_real_samples()
+    if real is not None and real[0].shape[1:] == graph.input.shape:
+        x = np.concatenate([real[0], x])
+    csim.write_vectors(hls / "tb_data", graph, quantize_input(graph, x))
+    return graph

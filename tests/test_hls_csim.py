@@ -1,0 +1,116 @@
+"""HLS backend: the generated C++ (compiled with g++ against Xilinx's ap_types headers)
+equals the golden model bit for bit, compiles without warnings, and names the layer of a
+mismatch."""
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from cnn_factory import random_cnn
+from streamcnn.config import Config
+from streamcnn.data import random_images
+from streamcnn.errors import StreamcnnError
+from streamcnn.frontend import from_keras
+from streamcnn.golden import emulate, quantize_input
+from streamcnn.hls import csim
+from streamcnn.hls.project import write_project
+from streamcnn.zoo import untrained_svhn
+
+
+def csim_equals_golden(graph, hls, x):
+    x_int = quantize_input(graph, x)
+    r = csim.run(hls, graph, x_int)
+    want = emulate(graph, x_int)
+    assert r.mismatched == 0, r.report
+    assert np.array_equal(r.logits_int, want.logits_int)
+    assert np.array_equal(r.classes, want.classes)
+    return r
+
+
+@pytest.fixture(scope="module")
+def svhn_qp6(tmp_path_factory):
+    graph = from_keras(untrained_svhn(6, pruned=True, seed=6))
+    return graph, write_project(graph, Config.default(), tmp_path_factory.mktemp("qp6"))
+
+
+def test_svhn_qp6_csim_exact(svhn_qp6, real_svhn):
+    graph, hls = svhn_qp6
+    csim_equals_golden(graph, hls, np.concatenate([real_svhn[0], random_images(1000, seed=60)]))
+
+
+def test_generated_cpp_has_no_warnings(svhn_qp6):
+    graph, hls = svhn_qp6
+    build = csim.compile_tb(hls)
+    assert "-Wall" in csim.FLAGS and "-Wextra" in csim.FLAGS
+    assert build.warnings == []
+
+
+@pytest.mark.parametrize("bits", [4, 8])
+def test_svhn_other_widths_csim_exact(bits, tmp_path, real_svhn):
+    graph = from_keras(untrained_svhn(bits, pruned=False, seed=bits))
+    hls = write_project(graph, Config.default(), tmp_path)
+    csim_equals_golden(graph, hls, np.concatenate([real_svhn[0], random_images(300, seed=bits)]))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("bits,pruned", [(b, p) for b in (4, 6, 8) for p in (False, True)])
+def test_svhn_csim_exact_1000(bits, pruned, tmp_path):
+    graph = from_keras(untrained_svhn(bits, pruned=pruned, seed=bits))
+    hls = write_project(graph, Config.default(), tmp_path)
+    csim_equals_golden(graph, hls, random_images(1000, seed=200 + bits))
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_random_cnn_csim_exact(seed, tmp_path):
+    model, shape = random_cnn(seed)
+    graph = from_keras(model)
+    hls = write_project(graph, Config.default(), tmp_path)
+    csim_equals_golden(graph, hls, random_images(200, seed=seed, shape=shape))
+
+
+def test_mismatch_names_the_layer(tmp_path):
+    """Corrupt one conv2 weight in the generated C++: the test bench must fail and name conv2."""
+    graph = from_keras(untrained_svhn(6, pruned=False, seed=3))
+    hls = write_project(graph, Config.default(), tmp_path)
+    weights = hls / "firmware" / "weights.h"
+    text = weights.read_text()
+    head, body = text.split("conv2_w", 1)
+    body = re.sub(r"-?\d+(?=[,}])", lambda m: str(int(m.group()) + 1), body, count=1)
+    weights.write_text(head + "conv2_w" + body)
+    x_int = quantize_input(graph, random_images(50, seed=1))
+    r = csim.run(hls, graph, x_int)
+    assert r.mismatched > 0
+    assert "first differing layer: conv2" in r.report
+
+
+def test_reuse_factor_must_fit(tmp_path):
+    graph = from_keras(untrained_svhn(6, pruned=True))
+    bad = Config.from_dict({"LayerName": {"conv1": {"ReuseFactor": 5}}})   # 27 MACs per output
+    with pytest.raises(StreamcnnError, match="conv1.*ReuseFactor 5"):
+        write_project(graph, bad, tmp_path)
+    ok = Config.from_dict({"LayerName": {"conv1": {"ReuseFactor": 3}, "dense1": {"ReuseFactor": 4}}})
+    hls = write_project(graph, ok, tmp_path)
+    assert "II=CFG::reuse" in (hls / "include" / "streamcnn" / "conv2d.h").read_text()
+    assert "static const int reuse = 3;" in (hls / "firmware" / "network.h").read_text()
+    csim_equals_golden(graph, hls, random_images(20, seed=5))
+
+
+def test_cli_convert_and_csim(tmp_path):
+    model = untrained_svhn(6, pruned=True, seed=9)
+    model.save(tmp_path / "m.h5")
+    x = random_images(40, seed=9)
+    np.save(tmp_path / "x.npy", x)
+    run = lambda *a: subprocess.run([sys.executable, "-m", "streamcnn.cli", *a],  # noqa: E731
+                                    capture_output=True, text=True, timeout=600)
+    r = run("convert", str(tmp_path / "m.h5"), "-o", str(tmp_path / "b"))
+    assert r.returncode == 0, r.stderr
+    for f in ("firmware/network.cpp", "tb_data/input.bin", "tb_data/expected.bin"):
+        assert (tmp_path / "b" / "hls" / f).is_file(), f
+    r = run("csim", str(tmp_path / "b"), "--input", str(tmp_path / "x.npy"), "-o", str(tmp_path / "y.npy"))
+    assert r.returncode == 0, r.stderr
+    graph = from_keras(model)
+    assert np.array_equal(np.load(tmp_path / "y.npy"), emulate(graph, quantize_input(graph, x)).logits)
+    r = run("csim", str(tmp_path / "nothing"), "--input", str(tmp_path / "x.npy"), "-o", "y.npy")
+    assert r.returncode == 2 and "convert" in r.stderr
