@@ -2,6 +2,7 @@
 equals the golden model bit for bit, compiles without warnings, and names the layer of a
 mismatch."""
 import re
+import shutil
 import subprocess
 import sys
 
@@ -106,7 +107,7 @@ def test_cli_convert_and_csim(tmp_path):
                                     capture_output=True, text=True, timeout=600)
     r = run("convert", str(tmp_path / "m.h5"), "-o", str(tmp_path / "b"))
     assert r.returncode == 0, r.stderr
-    for f in ("firmware/network.cpp", "tb_data/input.bin", "tb_data/expected.bin"):
+    for f in ("firmware/network.cpp", "build_prj.tcl", "tb_data/input.bin", "tb_data/expected.bin"):
         assert (tmp_path / "b" / "hls" / f).is_file(), f
     r = run("csim", str(tmp_path / "b"), "--input", str(tmp_path / "x.npy"), "-o", str(tmp_path / "y.npy"))
     assert r.returncode == 0, r.stderr
@@ -114,3 +115,6 @@ def test_cli_convert_and_csim(tmp_path):
     assert np.array_equal(np.load(tmp_path / "y.npy"), emulate(graph, quantize_input(graph, x)).logits)
     r = run("csim", str(tmp_path / "nothing"), "--input", str(tmp_path / "x.npy"), "-o", "y.npy")
     assert r.returncode == 2 and "convert" in r.stderr
+    if not any(shutil.which(t) for t in ("vitis_hls", "vivado_hls")):
+        r = run("hls", str(tmp_path / "b"))
+        assert r.returncode == 2 and "vitis_hls" in r.stderr and r.stderr.count("\n") == 1

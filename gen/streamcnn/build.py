@@ -15,14 +15,15 @@ TB_IMAGES = 16          # structured images in the HLS project's own test vector
 
 def convert(model, build: Path, config: Config | None = None) -> Graph:
     from .data import find_real_samples, random_images
-    from .hls import csim
-    from .hls.project import write_project
+    from .hls import csim, vitis
+    from .hls.project import TOP, write_project
     config = config or Config.load(None)
     graph = from_keras(model, config)
     build = Path(build)
     build.mkdir(parents=True, exist_ok=True)
     save_graph(graph, build / "ir.pkl")
     hls = write_project(graph, config, build)
+    vitis.write_tcl(hls, TOP)
     # Test vectors for Vitis' own csim/cosim: the real SVHN images when the input fits them.
     x = random_images(TB_IMAGES, seed=0, shape=graph.input.shape)
     real = find_real_samples()

@@ -58,7 +58,7 @@ def cmd_convert(args):
     from .config import Config
     g = convert(args.model, Path(args.output), Config.load(args.config))
     print(f"{g.name}: {len(g.nodes)} IR nodes -> {args.output}/ir.pkl, {args.output}/hls/ "
-          f"(Vitis HLS project)")
+          f"(Vitis HLS project: build_prj.tcl)")
 
 
 def cmd_csim(args):
@@ -78,6 +78,14 @@ def cmd_csim(args):
                              f"images; {r.report.splitlines()[0]}")
     if not args.no_check:
         print("C simulation == golden model, bit for bit")
+
+
+def cmd_hls(args):
+    import json
+    from .hls import vitis
+    steps = {s.strip(): True for s in args.steps.split(",") if s.strip()}
+    report = vitis.run_hls(Path(args.build) / "hls", steps)
+    print(json.dumps(report, indent=2) if report else "done (no synthesis report requested)")
 
 
 def cmd_bench(args):
@@ -119,6 +127,10 @@ def build_parser() -> argparse.ArgumentParser:
     cs.add_argument("-o", "--output", required=True, help=".npy for the logits")
     cs.add_argument("--no-check", action="store_true", help="do not compare with the golden model")
     cs.set_defaults(func=cmd_csim)
+    h = sub.add_parser("hls", help="run Vitis HLS on BUILD/hls (needs vitis_hls on PATH)")
+    h.add_argument("build")
+    h.add_argument("--steps", default="csim,synth", help="comma-separated: csim, synth, cosim, export")
+    h.set_defaults(func=cmd_hls)
     b = model_cmd("bench", cmd_bench, "golden-model throughput (images/s)", model_required=False)
     b.add_argument("--images", type=int, default=10000)
     b.add_argument("--csim", action="store_true", help="also time the HLS C simulation")
