@@ -4,7 +4,6 @@ import sys
 
 import numpy as np
 import pytest
-import tensorflow as tf
 import tensorflow_model_optimization as tfmot
 
 from streamcnn.data import random_images

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
 
 from .bench import load_or_default
 from .data import find_real_samples, random_images

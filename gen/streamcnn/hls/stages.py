@@ -28,6 +28,7 @@ class Stage:
     arrays: list[tuple[str, str, np.ndarray]] = field(default_factory=list)  # name, type, values
     tap: bool = True                # hashed in C simulation (pad stages are not IR nodes)
     comment: str = ""
+    var: str = ""                   # the C++ stream variable (named by project.py)
 
 
 def int_type(t: FixedType) -> str:
