@@ -1,0 +1,56 @@
+"""verilator --lint-only -Wall on every rtl/*.v: defaults plus a few parameter sets.
+
+Any warning fails. Icarus also compiles each file as plain Verilog-2005.
+"""
+import shutil
+import subprocess
+
+import pytest
+
+import common
+
+# Non-default parameter sets (defaults are always linted); corner cases on purpose.
+EXTRA = {
+    "axis_skid": [{"DATA_W": 1, "USER_W": 5}],
+    "axis_fifo": [{"DEPTH": 2, "OUTPUT_REG": 1}, {"DEPTH": 1024, "DATA_W": 72}],
+    "window_gen": [{"IMG_H": 7, "IMG_W": 5, "C": 3, "K": 2, "STRIDE": 2},
+                   {"K": 1, "STRIDE": 3}, {"IMG_H": 32, "IMG_W": 32, "K": 5, "C": 16},
+                   {"IMG_W": 1, "K": 1}, {"IMG_H": 3, "IMG_W": 3, "K": 3}],
+    "pool": [{"MODE": 1, "N": 16, "SIGNED": 0, "C": 3}, {"N": 9, "C": 2, "SIGNED": 0},
+             {"N": 1}],
+    "requant": [{"FORM": 1}, {"FORM": 1, "L": 1, "C": 1, "T_W": 8, "ACC_W": 12},
+                {"OUT_SIGNED": 0, "OUT_W": 4, "ACC_W": 3, "M_W": 2, "B_W": 3, "SHIFT": 7},
+                {"ACC_W": 24, "M_W": 18, "B_W": 48, "SHIFT": 30}],
+    "argmax": [{"N": 1}, {"N": 2, "W": 3}, {"N": 16, "W": 5}],
+}
+
+SOURCES = sorted(common.RTL_DIR.glob("*.v"))
+CASES = [(f.stem, {}) for f in SOURCES] + [
+    (m, p) for m, ps in EXTRA.items() for p in ps if (common.RTL_DIR / f"{m}.v").exists()]
+
+
+def _id(case):
+    m, p = case
+    return m + ("-" + "-".join(f"{k}{v}" for k, v in p.items()) if p else "-defaults")
+
+
+@pytest.mark.parametrize("case", CASES, ids=[_id(c) for c in CASES])
+def test_verilator_lint(case):
+    module, params = case
+    if not common.have("verilator"):
+        pytest.skip("verilator not installed")
+    cmd = ["verilator", "--lint-only", "-Wall", "--top-module", module]
+    cmd += [f"-G{k}={common.verilog_value(v)}" for k, v in params.items()]
+    cmd += [str(common.RTL_DIR / f"{module}.v")]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    out = r.stdout + r.stderr
+    assert r.returncode == 0 and "%Warning" not in out and "%Error" not in out, out
+
+
+@pytest.mark.parametrize("src", SOURCES, ids=[f.stem for f in SOURCES])
+def test_icarus_verilog2005(src, tmp_path):
+    if shutil.which("iverilog") is None:
+        pytest.skip("iverilog not installed")
+    r = subprocess.run(["iverilog", "-g2005", "-Wall", "-o", str(tmp_path / "a.out"), str(src)],
+                       capture_output=True, text=True)
+    assert r.returncode == 0 and not (r.stdout + r.stderr).strip(), r.stdout + r.stderr
