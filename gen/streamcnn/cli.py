@@ -80,6 +80,33 @@ def cmd_csim(args):
         print("C simulation == golden model, bit for bit")
 
 
+def cmd_rtlsim(args):
+    import json
+    from .golden import emulate, quantize_input
+    from .ir import load_graph
+    from .rtl import rtlsim
+    build = Path(args.build)
+    g = load_graph(build / "ir.pkl")
+    x = quantize_input(g, _load_array(args.input), source=args.input)
+    r = rtlsim.run(build, g, x, args.sim, gap=args.gaps, stall=args.stalls, seed=args.seed)
+    np.save(args.output, np.ldexp(r.logits_int.astype(np.float64), -g.output.type.frac))
+    gold = emulate(g, x)
+    bad = np.flatnonzero((gold.logits_int != r.logits_int).any(1) | (gold.classes != r.classes))
+    ii = r.interval
+    report = {"simulator": args.sim, "images": int(len(x)), "mismatches": int(len(bad)),
+              "first_mismatch": int(bad[0]) if len(bad) else None,
+              "latency_cycles": int(r.latency.max()), "latency_min_cycles": int(r.latency.min()),
+              "ii_cycles": int(ii.max()) if len(ii) else None,
+              "images_per_s": round(r.images_per_s, 1), "build_seconds": round(r.build_seconds, 1),
+              "tvalid_gap_pct": args.gaps, "tready_stall_pct": args.stalls}
+    out_json = Path(args.output).with_suffix(".json")
+    out_json.write_text(json.dumps(report, indent=2) + "\n")
+    print(json.dumps(report))
+    if len(bad):
+        raise StreamcnnError(f"RTL simulation differs from the golden model on {len(bad)} images, "
+                             f"first: image {bad[0]}")
+
+
 def cmd_hls(args):
     import json
     from .hls import vitis
@@ -98,6 +125,35 @@ def cmd_bench(args):
 def cmd_demo(args):
     from .demo import demo
     demo(args.model, args.images, args.config)
+
+
+def cmd_data(args):
+    import time
+    from .data import load, preview
+    if args.preview:
+        print(f"contact sheet -> {preview(args.preview, n=args.n or 100, split=args.split, seed=args.seed)}")
+        return
+    t0 = time.perf_counter()
+    x, y = load(args.dataset, args.split, args.n, seed=args.seed)
+    dt = time.perf_counter() - t0
+    print(f"{args.dataset}/{args.split}: {len(x):,} images {x.shape[1:]} {x.dtype} in {dt:.2f} s "
+          f"({len(x) / max(dt, 1e-9):,.0f} images/s); labels: {np.bincount(y, minlength=10).tolist()}")
+    if args.output:
+        np.savez(args.output, x=x, y=y)
+        print(f"-> {args.output}")
+
+
+def cmd_train(args):
+    import shlex
+    from .zoo.train import Recipe, run
+    r = Recipe(epochs=args.epochs, batch=args.batch, prune_epochs=args.prune_epochs, seed=args.seed)
+    cmd = "streamcnn " + " ".join(shlex.quote(a) for a in args.argv)
+    m = run(args.variant, args.dataset, Path(args.output), r, args.train_images, args.test_images,
+            args.parent, command=cmd)
+    fw = m["firmware_accuracy"]
+    print(f"{m['variant']}: test accuracy {m['test_accuracy']:.4f} (Keras), "
+          f"{'n/a' if fw is None else f'{fw:.4f}'} (firmware arithmetic, {m['firmware_arithmetic']}); "
+          f"{m['epochs_run']} epochs in {m['train_seconds']:.0f} s -> {Path(args.output).with_suffix('.h5')}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -127,6 +183,16 @@ def build_parser() -> argparse.ArgumentParser:
     cs.add_argument("-o", "--output", required=True, help=".npy for the logits")
     cs.add_argument("--no-check", action="store_true", help="do not compare with the golden model")
     cs.set_defaults(func=cmd_csim)
+    rs = sub.add_parser("rtlsim", help="RTL simulation of BUILD/rtl (cocotb), checked against "
+                                       "the golden model; writes logits and a JSON report")
+    rs.add_argument("build")
+    rs.add_argument("--input", required=True, help=".npy (or .npz with 'x') of input values")
+    rs.add_argument("-o", "--output", required=True, help=".npy for the logits (report: .json)")
+    rs.add_argument("--sim", default="verilator", choices=("verilator", "icarus"))
+    rs.add_argument("--gaps", type=int, default=0, help="%% of cycles with TVALID low on the input")
+    rs.add_argument("--stalls", type=int, default=0, help="%% of cycles with TREADY low on the output")
+    rs.add_argument("--seed", type=int, default=1)
+    rs.set_defaults(func=cmd_rtlsim)
     h = sub.add_parser("hls", help="run Vitis HLS on BUILD/hls (needs vitis_hls on PATH)")
     h.add_argument("build")
     h.add_argument("--steps", default="csim,synth", help="comma-separated: csim, synth, cosim, export")
@@ -138,11 +204,34 @@ def build_parser() -> argparse.ArgumentParser:
     d = model_cmd("demo", cmd_demo, "QKeras -> golden model on images, compared bit for bit",
                   model_required=False)
     d.add_argument("--images", type=int, default=2000)
+    da = sub.add_parser("data", help="load a data set (synthetic house numbers or SVHN), "
+                                      "or write a contact sheet")
+    da.add_argument("--dataset", default="synth", choices=("synth", "svhn"))
+    da.add_argument("--split", default="test")
+    da.add_argument("-n", type=int, help="first N images (default: the whole split)")
+    da.add_argument("--seed", type=int, default=0)
+    da.add_argument("--preview", metavar="PNG", help="write a contact sheet of the synthetic set")
+    da.add_argument("-o", "--output", help=".npz with x (uint8 N,32,32,3) and y")
+    da.set_defaults(func=cmd_data)
+    t = sub.add_parser("train", help="train a variant of the paper's SVHN model")
+    t.add_argument("--variant", required=True, help="bf, bp, q<p>, qp<p> (p in 16,8,6,4,3,2,1)")
+    t.add_argument("--dataset", default="synth", choices=("synth", "svhn"))
+    t.add_argument("-o", "--output", required=True, help="model path (.h5); metrics go beside it")
+    t.add_argument("--parent", help="warm-start model (default: <output dir>/<parent variant>.h5)")
+    t.add_argument("--epochs", type=int, default=100)
+    t.add_argument("--prune-epochs", type=int, default=10, help="epochs to reach 50%% sparsity")
+    t.add_argument("--batch", type=int, default=1024)
+    t.add_argument("--train-images", type=int, help="first N training images (default: all)")
+    t.add_argument("--test-images", type=int, help="first N test images (default: all)")
+    t.add_argument("--seed", type=int, default=0)
+    t.set_defaults(func=cmd_train)
     return p
 
 
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
+    args.argv = argv                      # recorded by `train` as the command that made a model
     try:
         args.func(args)
     except StreamcnnError as e:
