@@ -1,7 +1,8 @@
 // requant: per-channel exact requantisation of C accumulators (bit-exact with
 // streamcnn.requant.RequantParams.apply).
 //
-// Input: C signed accumulators of ACC_W bits (channel c at [c*ACC_W +: ACC_W]).
+// Input: C accumulators of ACC_W bits (channel c at [c*ACC_W +: ACC_W]), signed
+// unless IN_SIGNED = 0 (an unsigned tensor, e.g. raw pixels, requantised directly).
 // Output: C values of OUT_W bits (channel c at [c*OUT_W +: OUT_W]), signed
 // or unsigned per OUT_SIGNED. tlast passes through.
 //
@@ -13,8 +14,9 @@
 // FORM = 1, thresholds:  y = BASE[c] + #{k < L : THR[c][k] <= x},
 //   x = NEG[c] ? -a : a on ACC_W + 1 bits (so -(-2**(ACC_W-1)) is exact).
 //   THR: C x L x T_W-bit signed, threshold k of channel c at
-//   [(c*L + k)*T_W +: T_W]; order does not matter; unused slots hold a value
-//   no x reaches (the default, 2**(T_W-1)-1, with T_W > ACC_W). BASE: C x
+//   [(c*L + k)*T_W +: T_W], ascending in k; unused slots (at the end) hold a
+//   value no x reaches (the default, 2**(T_W-1)-1, with T_W > ACC_W). The count
+//   is a binary search: log2(L) comparisons per channel, not L. BASE: C x
 //   OUT_W bits in the output format. NEG: one bit per channel.
 //
 // Combinational datapath, one output register; s_axis_tready =
@@ -26,6 +28,7 @@
 module requant #(
     parameter C          = 2,
     parameter ACC_W      = 16,
+    parameter IN_SIGNED  = 1,
     parameter OUT_W      = 8,
     parameter OUT_SIGNED = 1,
     parameter FORM       = 0,
@@ -100,18 +103,20 @@ reg [CNT_W-1:0]      cnt;
 reg [OUT_W+CNT_W-1:0] y;
 /* verilator lint_on UNUSEDSIGNAL */
 reg [ACC_W-1:0]      a;
+reg                  a_sign;      // the extension bit: a's sign, or 0 when unsigned
 reg [M_W-1:0]        m;
 reg [B_W-1:0]        b;
 reg [T_W-1:0]        t;
-integer c, k;
+integer c, k, pos;
 always @* begin
     result = {C*OUT_W{1'b0}};
     for (c = 0; c < C; c = c + 1) begin
         a = s_axis_tdata[c*ACC_W +: ACC_W];
+        a_sign = IN_SIGNED != 0 && a[ACC_W-1];
         if (FORM == 0) begin
             m    = MULT[c*M_W +: M_W];
             b    = ADD[c*B_W +: B_W];
-            a_p  = {{P_W-ACC_W{a[ACC_W-1]}}, a};
+            a_p  = {{P_W-ACC_W{a_sign}}, a};
             m_p  = {{P_W-M_W{m[M_W-1]}}, m};
             b_p  = {{P_W-B_W{b[B_W-1]}}, b};
             prod = a_p * m_p + b_p;
@@ -122,17 +127,20 @@ always @* begin
                 shifted = HI_P;
             result[c*OUT_W +: OUT_W] = shifted[OUT_W-1:0];
         end else begin
-            x   = {a[ACC_W-1], a};
+            x   = {a_sign, a};
             if (NEG[c])
                 x = -x;
             x_q = {{Q_W-X_W{x[X_W-1]}}, x};
-            cnt = {CNT_W{1'b0}};
-            for (k = 0; k < L; k = k + 1) begin
-                t   = THR[(c*L + k)*T_W +: T_W];
-                t_q = {{Q_W-T_W{t[T_W-1]}}, t};
-                if (t_q <= x_q)
-                    cnt = cnt + 1'b1;
+            pos = 0;               // thresholds below pos are all <= x
+            for (k = CNT_W - 1; k >= 0; k = k - 1) begin
+                if (pos + (1 << k) <= L) begin
+                    t   = THR[(c*L + pos + (1 << k) - 1)*T_W +: T_W];
+                    t_q = {{Q_W-T_W{t[T_W-1]}}, t};
+                    if (t_q <= x_q)
+                        pos = pos + (1 << k);
+                end
             end
+            cnt = pos[CNT_W-1:0];
             y = {{CNT_W{1'b0}}, BASE[c*OUT_W +: OUT_W]} + {{OUT_W{1'b0}}, cnt};
             result[c*OUT_W +: OUT_W] = y[OUT_W-1:0];   // in range by construction
         end

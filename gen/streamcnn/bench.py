@@ -56,3 +56,31 @@ def bench_csim(model, images: int, config=None):
     print(f"C simulation: {images} images in {r.seconds:.2f} s = {r.images_per_s:,.0f} images/s, "
           f"{r.mismatched} mismatches against the golden model")
     return build.seconds, r.images_per_s
+
+
+def bench_rtlsim(model, images: int, config=None, simulator: str = "verilator"):
+    """RTL simulation: Verilog generation, simulator build time, images/s, latency and II."""
+    import json
+    import tempfile
+    from pathlib import Path
+    import numpy as np
+    from .data import random_images
+    from .golden import emulate, quantize_input
+    from .rtl import rtlsim
+    from .rtl.project import write_core
+    _, graph, _ = load_or_default(model, config)
+    x = quantize_input(graph, random_images(images, seed=7, shape=graph.input.shape))
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        rtl, core, _ = write_core(graph, Path(tmp))
+        t_gen = time.perf_counter() - t0
+        r = rtlsim.run(Path(tmp), graph, x, simulator)
+        info = json.loads((rtl / "core.json").read_text())
+    bad = int(((emulate(graph, x).logits_int != r.logits_int).any(1)).sum())
+    print(f"model: {graph.name}; Verilog generated in {t_gen:.2f} s ({info['blocks']} blocks, "
+          f"{info['adders']:,} adders, no multipliers); {simulator} build {r.build_seconds:.1f} s")
+    print(f"RTL simulation ({simulator} + cocotb): {images} images in {r.seconds:.2f} s = "
+          f"{r.images_per_s:,.1f} images/s, {bad} mismatches against the golden model")
+    print(f"latency {int(r.latency.max())} cycles ({r.latency.max() * 5e-3:.2f} us at 200 MHz), "
+          f"II {int(np.max(r.interval))} cycles (hls4ml: 1,044 / 1,028)")
+    return r

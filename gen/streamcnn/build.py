@@ -17,6 +17,7 @@ def convert(model, build: Path, config: Config | None = None) -> Graph:
     from .data import find_real_samples, random_images
     from .hls import csim, vitis
     from .hls.project import TOP, write_project
+    from .rtl.project import write_core
     config = config or Config.load(None)
     graph = from_keras(model, config)
     build = Path(build)
@@ -24,6 +25,7 @@ def convert(model, build: Path, config: Config | None = None) -> Graph:
     save_graph(graph, build / "ir.pkl")
     hls = write_project(graph, config, build)
     vitis.write_tcl(hls, TOP)
+    write_core(graph, build)
     # Test vectors for Vitis' own csim/cosim: the real SVHN images when the input fits them.
     x = random_images(TB_IMAGES, seed=0, shape=graph.input.shape)
     real = find_real_samples()

@@ -120,6 +120,9 @@ def cmd_bench(args):
     bench_golden(args.model, args.images, args.config)
     if args.csim:
         bench_csim(args.model, args.csim_images, args.config)
+    if args.rtlsim:
+        from .bench import bench_rtlsim
+        bench_rtlsim(args.model, args.rtlsim_images, args.config, args.sim)
 
 
 def cmd_demo(args):
@@ -201,6 +204,9 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--images", type=int, default=10000)
     b.add_argument("--csim", action="store_true", help="also time the HLS C simulation")
     b.add_argument("--csim-images", type=int, default=500)
+    b.add_argument("--rtlsim", action="store_true", help="also time the RTL simulation")
+    b.add_argument("--rtlsim-images", type=int, default=1000)
+    b.add_argument("--sim", default="verilator", choices=("verilator", "icarus"))
     d = model_cmd("demo", cmd_demo, "QKeras -> golden model on images, compared bit for bit",
                   model_required=False)
     d.add_argument("--images", type=int, default=2000)

@@ -55,7 +55,6 @@ def draw_params(cfg, seed):
                 t[1] = t[0]                                   # a skipped level (repeat)
             b = int(gen.integers(lo, hi - n + 1))
             slots = list(t) + [unused] * (n_lv - n)
-            gen.shuffle(slots)                                # slot order must not matter
             thr += slots
             base.append(b)
             neg.append(int(gen.integers(0, 2)))

@@ -1,0 +1,2 @@
+"""Verilog backend: IR -> a streaming core of rtl/ modules and generated constant-weight MACs,
+simulated with cocotb (Verilator, Icarus)."""

@@ -1,0 +1,92 @@
+"""Constant-weight multiply-accumulate as a pipelined adder tree of shifted inputs.
+
+y[o] = bias[o] + sum_i w[i, o] * x[i], with every w written in canonical signed digits
+(w = sum of +-2^k, no two adjacent digits non-zero), so each product is a few shifted
+copies of x[i]: the MAC has no multipliers at all, pruned (zero) weights cost nothing,
+and synthesis sees only adders. Sums wrap modulo 2^acc_w; the IR's accumulator type
+holds the final value, so the result is exact.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+FAN_IN = 3          # operands added per register stage (ternary adders fit LUT6 + carry)
+
+
+def csd(w: int) -> list[tuple[int, int]]:
+    """Canonical signed digits of w as (sign, shift) pairs: w = sum(sign << shift)."""
+    out, k = [], 0
+    while w:
+        if w & 1:
+            d = 2 - (w & 3)          # +1 if w = 1 mod 4, -1 if w = 3 mod 4
+            out.append((d, k))
+            w -= d
+        w >>= 1
+        k += 1
+    return out
+
+
+@dataclass
+class Term:
+    sign: int        # +1 / -1
+    src: int         # input index, or -1 for a constant
+    shift: int = 0
+    value: int = 0   # the constant (src == -1)
+
+
+@dataclass
+class Tree:
+    """One output's adder tree: levels[0] lists, per register, the terms it adds;
+    later levels list, per register, the indices of the previous level it adds."""
+    leaves: list[list[Term]]
+    levels: list[list[list[int]]]
+
+
+def terms(weights: np.ndarray, bias: np.ndarray | None, o: int) -> list[Term]:
+    t = [Term(s, i, k) for i, w in enumerate(weights[:, o]) for s, k in csd(int(w))]
+    if bias is not None and bias[o]:
+        t.append(Term(1, -1, value=int(bias[o])))
+    return t
+
+
+def chunks(items: list, n: int) -> list[list]:
+    return [items[i:i + n] for i in range(0, len(items), n)]
+
+
+def tree(ts: list[Term], depth: int) -> Tree:
+    """An adder tree of exactly `depth` register stages (so every output of a layer
+    arrives in the same cycle); a stage with one operand is a plain delay."""
+    leaves = chunks(ts, FAN_IN) or [[]]
+    levels, width = [], len(leaves)
+    for _ in range(depth - 1):
+        groups = chunks(list(range(width)), FAN_IN)
+        levels.append(groups)
+        width = len(groups)
+    return Tree(leaves, levels)
+
+
+def depth_for(n_terms: int) -> int:
+    """Register stages needed to add n terms FAN_IN at a time (at least one)."""
+    d, n = 1, -(-max(n_terms, 1) // FAN_IN)
+    while n > 1:
+        n = -(-n // FAN_IN)
+        d += 1
+    return d
+
+
+def build(weights: np.ndarray, bias: np.ndarray | None) -> tuple[list[Tree], int]:
+    """Trees for every output column of `weights` (n_in, n_out), all of one depth."""
+    per_out = [terms(weights, bias, o) for o in range(weights.shape[1])]
+    depth = max(depth_for(len(t)) for t in per_out)
+    return [tree(t, depth) for t in per_out], depth
+
+
+def adders(trees: list[Tree]) -> int:
+    """Two-input adders the trees use (a resource figure independent of synthesis)."""
+    n = 0
+    for t in trees:
+        n += sum(max(len(g) - 1, 0) for g in t.leaves)
+        n += sum(max(len(g) - 1, 0) for lvl in t.levels for g in lvl)
+    return n

@@ -1,0 +1,189 @@
+"""IR graph -> the chain of Verilog blocks of the network core: library modules from rtl/
+with their parameters, and the generated constant-weight MACs. Pure data; `project.py`
+writes it out.
+
+Every stream carries integers on the IR grid, channel c of a word at [c*W +: W].
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..errors import StreamcnnError
+from ..fixed import FixedType
+from ..hls.stages import ident
+from ..ir import Conv2D, Dense, Flatten, Graph, Pool2D, Requant, Scale, Tensor, ZeroPad2D
+from .verilog import mac_module
+
+
+@dataclass
+class Block:
+    inst: str                       # instance name
+    module: str                     # Verilog module
+    params: dict[str, str]          # parameter -> Verilog literal
+    in_w: int                       # s_axis_tdata bits
+    out_w: int                      # m_axis_tdata bits
+    node: str                       # the IR node it implements (part of)
+    s_last: bool = True             # has an s_axis_tlast port
+    stages: int = 1                 # register stages on its data path (for the latency budget)
+
+
+@dataclass
+class Core:
+    blocks: list[Block] = field(default_factory=list)
+    sources: dict[str, str] = field(default_factory=dict)   # generated file name -> text
+    adders: int = 0                                           # two-input adders in all MACs
+
+
+LITERAL_BITS = 1024       # Icarus' scanner rejects tokens of a few ten thousand characters
+
+
+def vec(values, w: int) -> str:
+    """A packed vector literal, element 0 in the low bits, two's complement per element;
+    long ones as a concatenation of 1,024-bit pieces."""
+    word, total = 0, w * len(values)
+    for i, v in enumerate(values):
+        word |= (int(v) % (1 << w)) << (i * w)
+    if total <= LITERAL_BITS:
+        return f"{total}'h{word:x}"
+    pieces = []
+    for lo in range(0, total, LITERAL_BITS):
+        n = min(LITERAL_BITS, total - lo)
+        pieces.append(f"{n}'h{(word >> lo) & ((1 << n) - 1):x}")
+    return "{" + ", ".join(reversed(pieces)) + "}"
+
+
+def _bits(t: FixedType) -> int:
+    return t.width
+
+
+def _word(t: Tensor) -> tuple[int, int]:
+    if len(t.shape) == 3:
+        return t.shape[0] * t.shape[1], t.shape[2]
+    return 1, int(np.prod(t.shape))
+
+
+class Planner:
+    def __init__(self, graph: Graph):
+        self.graph = graph
+        self.core = Core()
+        self.width = graph.input.type.width * _word(graph.input)[1]   # current stream word
+
+    def build(self) -> Core:
+        for node in self.graph.nodes:
+            handler = getattr(self, "_" + type(node).__name__.lower(), None)
+            if handler is None:
+                raise StreamcnnError(f"layer '{node.name}': {node.op} has no RTL implementation")
+            handler(node)
+        return self.core
+
+    def _add(self, inst, module, params, out_w, node, **kw) -> Block:
+        b = Block(ident(inst), module, {k: str(v) for k, v in params.items()}, self.width, out_w,
+                  node, **kw)
+        self.core.blocks.append(b)
+        self.width = out_w
+        return b
+
+    def _pad(self, node, shape, t: FixedType, pads, fill: int, suffix="_pad"):
+        h, w, c = shape
+        top, bottom, left, right = pads
+        self._add(node.name + suffix, "pad2d",
+                  {"IMG_H": h, "IMG_W": w, "C": c, "W": t.width, "TOP": top, "BOTTOM": bottom,
+                   "LEFT": left, "RIGHT": right, "FILL": vec([fill], t.width)}, self.width, node.name)
+        return h + top + bottom, w + left + right
+
+    def _window(self, node, h, w, c, t: FixedType, k: int, stride: int):
+        if k == 1 and stride == 1:
+            return                                   # every pixel is its own window
+        self._add(node.name + "_win", "window_gen",
+                  {"IMG_H": h, "IMG_W": w, "C": c, "W": t.width, "K": k, "STRIDE": stride},
+                  k * k * c * t.width, node.name, s_last=False)
+
+    def _mac(self, node, weights: np.ndarray, bias, in_t: FixedType, out_t: FixedType):
+        name = ident(node.name) + "_mac"
+        text, depth, adders = mac_module(name, node.name, weights, bias, in_t.width,
+                                         in_t.signed, out_t.width)
+        self.core.sources[name + ".v"] = text
+        self.core.adders += adders
+        self._add(name, name, {}, weights.shape[1] * out_t.width, node.name, stages=depth)
+
+    @staticmethod
+    def _square(node, what, pair):
+        if pair[0] != pair[1]:
+            raise StreamcnnError(f"layer '{node.name}': {what} {pair[0]}x{pair[1]} is not square; "
+                                 "the RTL backend supports square windows and strides only")
+        return pair[0]
+
+    # --- one method per IR node type --------------------------------------------
+    def _scale(self, node: Scale):
+        pass
+
+    def _zeropad2d(self, node: ZeroPad2D):
+        self._pad(node, node.input.shape, node.input.type, node.pads, 0, suffix="")
+
+    def _conv2d(self, node: Conv2D):
+        h, w, cin = node.input.shape
+        if any(node.pads):
+            h, w = self._pad(node, (h, w, cin), node.input.type, node.pads, 0)
+        kh, kw, _, cout = node.weights.shape
+        k = self._square(node, "kernel", (kh, kw))
+        s = self._square(node, "stride", node.strides)
+        self._window(node, h, w, cin, node.input.type, k, s)
+        self._mac(node, node.weights.reshape(-1, cout), node.bias, node.input.type, node.output.type)
+
+    def _pool2d(self, node: Pool2D):
+        h, w, c = node.input.shape
+        t = node.input.type
+        k = self._square(node, "pool", node.pool)
+        s = self._square(node, "pool stride", node.strides)
+        if any(node.pads):
+            if node.kind != "max":
+                raise StreamcnnError(f"layer '{node.name}': padded average pooling is not supported")
+            h, w = self._pad(node, (h, w, c), t, node.pads, t.min_int)
+        self._window(node, h, w, c, t, k, s)
+        if node.kind == "max":
+            self._add(node.name, "pool", {"N": k * k, "C": c, "W": t.width, "MODE": 0,
+                                          "SIGNED": int(t.signed)}, c * t.width, node.name)
+        else:            # the IR keeps the window sum: a MAC with unit weights
+            ones = np.zeros((k * k * c, c), np.int64)
+            for e in range(k * k):
+                ones[e * c + np.arange(c), np.arange(c)] = 1
+            self._mac(node, ones, None, t, node.output.type)
+
+    def _flatten(self, node: Flatten):
+        pixels, c = _word(node.input)
+        if pixels > 1:
+            self._add(node.name, "stream_collect", {"N": pixels, "IN_W": c * node.input.type.width},
+                      pixels * c * node.input.type.width, node.name)
+
+    def _dense(self, node: Dense):
+        self._mac(node, node.weights, node.bias, node.input.type, node.output.type)
+
+    def _requant(self, node: Requant):
+        p = node.params
+        _, c = _word(node.input)
+        a_w, out = node.input.type.width, node.output.type
+        common = {"C": c, "ACC_W": a_w, "IN_SIGNED": int(node.input.type.signed),
+                  "OUT_W": out.width, "OUT_SIGNED": int(out.signed)}
+        if p.affine:
+            m_w = max(int(np.abs(p.mult).max()).bit_length() + 1, 2)
+            b_w = max(int(np.abs(p.add).max()).bit_length() + 1, 2)
+            params = {**common, "FORM": 0, "M_W": m_w, "B_W": b_w, "SHIFT": p.shift,
+                      "LO": p.lo, "HI": p.hi, "MULT": vec(p.mult, m_w), "ADD": vec(p.add, b_w)}
+        else:
+            levels = max(1, max(len(s.thresholds) for s in p.steps))
+            t_w = a_w + 2                            # holds +-a and the "never" value
+            never = (1 << (t_w - 1)) - 1
+            thr = np.full((c, levels), never, np.int64)
+            for ch, s in enumerate(p.steps):
+                thr[ch, :len(s.thresholds)] = s.thresholds
+            params = {**common, "FORM": 1, "L": levels, "T_W": t_w,
+                      "THR": vec(thr.reshape(-1), t_w),
+                      "BASE": vec([s.base for s in p.steps], out.width),
+                      "NEG": vec([int(s.sign < 0) for s in p.steps], 1)}
+        self._add(node.name, "requant", params, c * out.width, node.name)
+
+
+def plan(graph: Graph) -> Core:
+    return Planner(graph).build()

@@ -1,0 +1,70 @@
+"""Write BUILD/rtl/: the generated network core (network.v and one MAC module per layer),
+copies of the library modules it instantiates, and files.f listing them in order, so the
+folder is self-contained for simulators, Yosys and Vivado."""
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..ir import Graph
+from .plan import Core, plan
+from .verilog import RTL_ROOT, render
+
+CORE = "network"
+WRAPPER = "streamcnn_axis"
+WRAPPER_DEPS = ("axis_fifo",)
+RESULT_DEPS = ("argmax",)
+
+
+@dataclass
+class Ports:
+    """The core's stream words, as Vitis HLS packs the top function's structs."""
+    in_w: int            # input_r_TDATA bits (pixel: C values, padded to bytes)
+    in_c: int
+    in_elem_w: int
+    out_w: int           # output_r_TDATA bits (logits then class index, padded to bytes)
+    n_logits: int
+    logit_w: int
+    class_w: int
+
+
+def _bytes(bits: int) -> int:
+    return -(-bits // 8) * 8
+
+
+def ports(graph: Graph) -> Ports:
+    c = graph.input.shape[-1]
+    w = graph.input.type.width
+    n, lw = graph.output.shape[-1], graph.output.type.width
+    cw = max(1, (n - 1).bit_length())
+    return Ports(_bytes(c * w), c, w, _bytes(n * lw + cw), n, lw, cw)
+
+
+def write_core(graph: Graph, build: Path) -> tuple[Path, Core, Ports]:
+    core = plan(graph)
+    p = ports(graph)
+    out = Path(build) / "rtl"
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    for name, text in core.sources.items():
+        (out / name).write_text(text)
+    (out / f"{CORE}.v").write_text(render("network.v.j2", name=CORE, graph=graph.name,
+                                          blocks=core.blocks, ports=p))
+    library = sorted({b.module for b in core.blocks if f"{b.module}.v" not in core.sources}
+                     | set(RESULT_DEPS) | {"axis_skid"})
+    for m in library + list(WRAPPER_DEPS) + [WRAPPER]:
+        src = RTL_ROOT / f"{m}.v"
+        if src.is_file():
+            shutil.copy(src, out / src.name)
+    files = [f"{m}.v" for m in library] + sorted(core.sources) + [f"{CORE}.v"]
+    if (out / f"{WRAPPER}.v").is_file():
+        files += [f"{m}.v" for m in WRAPPER_DEPS] + [f"{WRAPPER}.v"]
+    (out / "files.f").write_text("\n".join(files) + "\n")
+    info = {"core": CORE, "pixels": int(graph.input.shape[0] * graph.input.shape[1])
+            if len(graph.input.shape) == 3 else 1, "blocks": len(core.blocks), "adders": core.adders,
+            "pipeline_stages": sum(b.stages for b in core.blocks), "ports": p.__dict__}
+    (out / "core.json").write_text(json.dumps(info, indent=2) + "\n")
+    return out, core, p
