@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 MODEL  ?=
 ARGS   ?=
 
-.PHONY: setup test test-slow demo bench clean
+.PHONY: setup test test-slow demo bench gen sim models clean
 
 setup: $(STAMP)
 
@@ -29,6 +29,34 @@ demo: setup
 
 bench: setup
 	$(BIN)/streamcnn bench --csim $(MODEL)
+
+# gen: the default model (or MODEL=...) -> BUILD/ (IR, HLS project, Verilog core);
+# sim: RTL simulation of 1,000 synthetic test images, checked against the golden model.
+GEN_MODEL := $(if $(MODEL),$(MODEL),models/qp6.h5)
+BUILD     ?= build/$(basename $(notdir $(GEN_MODEL)))
+SIM       ?= verilator
+IMAGES    ?= 1000
+
+gen: setup
+	$(BIN)/streamcnn convert $(GEN_MODEL) -o $(BUILD)
+
+sim: gen
+	$(BIN)/streamcnn data --dataset synth --split test -n $(IMAGES) -o $(BUILD)/images.npz
+	$(BIN)/streamcnn rtlsim $(BUILD) --input $(BUILD)/images.npz --sim $(SIM) -o $(BUILD)/rtlsim.npy
+
+# The shipped model family on the synthetic set, in warm-start order (each Q<p> from the
+# next wider, each pruned model from its unpruned twin); existing models are kept.
+# Epoch budgets fit a working session on 2 cores; early stopping usually ends sooner.
+ZOO       := models
+ZOO_ORDER := bf bp q16 qp16 q8 qp8 q6 qp6 q4 qp4 q3 qp3 q2 qp2 q1 qp1
+models: setup
+	@for v in $(ZOO_ORDER); do \
+	  test -f $(ZOO)/$$v.h5 && continue; \
+	  if [ $$v = bf ]; then e=30; else e=15; fi; \
+	  $(BIN)/streamcnn train --variant $$v --dataset synth --epochs $$e --prune-epochs 8 \
+	    -o $(ZOO)/$$v.h5 || exit 1; \
+	done
+	$(BIN)/python -m streamcnn.zoo.table $(ZOO)
 
 clean:
 	rm -rf build .pytest_cache

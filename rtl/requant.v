@@ -107,7 +107,15 @@ reg                  a_sign;      // the extension bit: a's sign, or 0 when unsi
 reg [M_W-1:0]        m;
 reg [B_W-1:0]        b;
 reg [T_W-1:0]        t;
-integer c, k, pos;
+integer c, k, pos, i;
+
+// The threshold table as a ROM: a read is one word, where a part-select of the packed
+// parameter is a C*L*T_W-bit operation in a simulator (Verilator ran 100x slower).
+reg [T_W-1:0] thr_rom [0:C*L-1];
+initial begin
+    for (i = 0; i < C * L; i = i + 1)
+        thr_rom[i] = THR[i*T_W +: T_W];
+end
 always @* begin
     result = {C*OUT_W{1'b0}};
     for (c = 0; c < C; c = c + 1) begin
@@ -134,7 +142,7 @@ always @* begin
             pos = 0;               // thresholds below pos are all <= x
             for (k = CNT_W - 1; k >= 0; k = k - 1) begin
                 if (pos + (1 << k) <= L) begin
-                    t   = THR[(c*L + pos + (1 << k) - 1)*T_W +: T_W];
+                    t   = thr_rom[c*L + pos + (1 << k) - 1];
                     t_q = {{Q_W-T_W{t[T_W-1]}}, t};
                     if (t_q <= x_q)
                         pos = pos + (1 << k);
