@@ -122,11 +122,13 @@ def build_key(toplevel: str, simulator: str, parameters: dict) -> str:
 
 
 def run(simulator: str, toplevel: str, test_module: str, parameters: dict | None = None,
-        sources: list[str] | None = None, extra_env: dict | None = None) -> None:
+        sources: list[str] | None = None, extra_env: dict | None = None, tag: str = "") -> None:
     """Build `rtl/<toplevel>.v` (plus `sources`) and run every cocotb test in `test_module`.
 
     `sources` are extra files relative to rtl/ (absolute paths work too). Parameters
-    reach the bench as environment variables P_<NAME> (see `param`).
+    reach the bench as environment variables P_<NAME> (see `param`). `tag` is appended
+    to the build folder's name: builds that differ in more than parameters (e.g. which
+    generated core is in `sources`) keep separate folders.
     """
     import pytest
     from cocotb_tools.runner import get_runner
@@ -140,7 +142,7 @@ def run(simulator: str, toplevel: str, test_module: str, parameters: dict | None
         sys.path.insert(0, caller_dir)
     parameters = dict(parameters or {})
     files = [RTL_DIR / f"{toplevel}.v"] + [RTL_DIR / s for s in (sources or [])]
-    build_dir = BUILD_DIR / build_key(toplevel, simulator, parameters)
+    build_dir = BUILD_DIR / (build_key(toplevel, simulator, parameters) + (f"-{tag}" if tag else ""))
     runner = _verilator_runner() if simulator == "verilator" else get_runner(simulator)
     build_args = ["-Wno-fatal"] if simulator == "verilator" else []
     runner.build(
