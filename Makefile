@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 MODEL  ?=
 ARGS   ?=
 
-.PHONY: setup test test-slow demo bench gen sim models clean
+.PHONY: setup test test-slow demo bench gen sim synth models clean
 
 setup: $(STAMP)
 
@@ -43,6 +43,12 @@ gen: setup
 sim: gen
 	$(BIN)/streamcnn data --dataset synth --split test -n $(IMAGES) -o $(BUILD)/images.npz
 	$(BIN)/streamcnn rtlsim $(BUILD) --input $(BUILD)/images.npz --sim $(SIM) -o $(BUILD)/rtlsim.npy
+
+# synth: Yosys (open) or, with TOOL=vivado, Vivado's out-of-context build of fpga/build.tcl;
+# without vivado on PATH that is a dry run listing the commands it would run.
+TOOL ?= yosys
+synth: gen
+	$(BIN)/streamcnn synth $(BUILD) --tool $(TOOL) $(if $(filter vivado,$(TOOL)),$(if $(shell command -v vivado),,--dry-run))
 
 # The shipped model family on the synthetic set, in warm-start order (each Q<p> from the
 # next wider, each pruned model from its unpruned twin); existing models are kept.

@@ -140,6 +140,8 @@ always @* begin
                 x = -x;
             x_q = {{Q_W-X_W{x[X_W-1]}}, x};
             pos = 0;               // thresholds below pos are all <= x
+            t   = {T_W{1'b0}};     // (assigned on every path: no latch)
+            t_q = {Q_W{1'b0}};
             for (k = CNT_W - 1; k >= 0; k = k - 1) begin
                 if (pos + (1 << k) <= L) begin
                     t   = thr_rom[c*L + pos + (1 << k) - 1];

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from conftest import assert_exact
+from conftest import assert_exact, with_real_svhn
 from cnn_factory import random_cnn
 from streamcnn.data import random_images
 from streamcnn.frontend import from_keras
@@ -12,11 +12,10 @@ SVHN_VARIANTS = [(b, p) for b in (4, 6, 8) for p in (False, True)]
 
 
 @pytest.mark.parametrize("bits,pruned", SVHN_VARIANTS)
-def test_svhn_topology_exact(bits, pruned, real_svhn):
+def test_svhn_topology_exact(bits, pruned):
     model = untrained_svhn(bits, pruned=pruned, seed=bits)
     graph = from_keras(model)
-    assert_exact(graph, model, random_images(500, seed=bits))
-    assert_exact(graph, model, real_svhn[0])
+    assert_exact(graph, model, with_real_svhn(random_images(500, seed=bits)))
 
 
 @pytest.mark.slow

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from cnn_factory import random_cnn
+from conftest import with_real_svhn
 from streamcnn.config import Config
 from streamcnn.data import random_images
 from streamcnn.errors import StreamcnnError
@@ -36,9 +37,9 @@ def svhn_qp6(tmp_path_factory):
     return graph, write_project(graph, Config.default(), tmp_path_factory.mktemp("qp6"))
 
 
-def test_svhn_qp6_csim_exact(svhn_qp6, real_svhn):
+def test_svhn_qp6_csim_exact(svhn_qp6):
     graph, hls = svhn_qp6
-    csim_equals_golden(graph, hls, np.concatenate([real_svhn[0], random_images(1000, seed=60)]))
+    csim_equals_golden(graph, hls, with_real_svhn(random_images(1000, seed=60)))
 
 
 def test_generated_cpp_has_no_warnings(svhn_qp6):
@@ -49,10 +50,10 @@ def test_generated_cpp_has_no_warnings(svhn_qp6):
 
 
 @pytest.mark.parametrize("bits", [4, 8])
-def test_svhn_other_widths_csim_exact(bits, tmp_path, real_svhn):
+def test_svhn_other_widths_csim_exact(bits, tmp_path):
     graph = from_keras(untrained_svhn(bits, pruned=False, seed=bits))
     hls = write_project(graph, Config.default(), tmp_path)
-    csim_equals_golden(graph, hls, np.concatenate([real_svhn[0], random_images(300, seed=bits)]))
+    csim_equals_golden(graph, hls, with_real_svhn(random_images(300, seed=bits)))
 
 
 @pytest.mark.slow

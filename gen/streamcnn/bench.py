@@ -84,3 +84,15 @@ def bench_rtlsim(model, images: int, config=None, simulator: str = "verilator"):
     print(f"latency {int(r.latency.max())} cycles ({r.latency.max() * 5e-3:.2f} us at 200 MHz), "
           f"II {int(np.max(r.interval))} cycles (hls4ml: 1,044 / 1,028)")
     return r
+
+
+def bench_synth(model, config=None):
+    """Yosys synthesis of the model's Verilog core: run time and resources per layer."""
+    import tempfile
+    from pathlib import Path
+    from .rtl.project import write_core
+    from .synth import bench_synth as run
+    _, graph, _ = load_or_default(model, config)
+    with tempfile.TemporaryDirectory() as tmp:
+        write_core(graph, Path(tmp))
+        return run(Path(tmp))

