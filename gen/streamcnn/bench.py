@@ -78,7 +78,7 @@ def bench_rtlsim(model, images: int, config=None, simulator: str = "verilator"):
         info = json.loads((rtl / "core.json").read_text())
     bad = int(((emulate(graph, x).logits_int != r.logits_int).any(1)).sum())
     print(f"model: {graph.name}; Verilog generated in {t_gen:.2f} s ({info['blocks']} blocks, "
-          f"{info['adders']:,} adders, no multipliers); {simulator} build {r.build_seconds:.1f} s")
+          f"{info['adders']:,} adders in multiplier-free MACs); {simulator} build {r.build_seconds:.1f} s")
     print(f"RTL simulation ({simulator} + cocotb): {images} images in {r.seconds:.2f} s = "
           f"{r.images_per_s:,.1f} images/s, {bad} mismatches against the golden model")
     print(f"latency {int(r.latency.max())} cycles ({r.latency.max() * 5e-3:.2f} us at 200 MHz), "

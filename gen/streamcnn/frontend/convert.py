@@ -53,6 +53,8 @@ class Converter:
 
     def emit(self, node: Node, lo=None, hi=None):
         """Append a node; lo/hi are per-channel integer bounds of its output."""
+        # backends name stages, config structs and instances after nodes
+        assert all(n.name != node.name for n in self.nodes), f"two IR nodes named {node.name}"
         self.nodes.append(node)
         self.cur = node.output
         if lo is None:
@@ -103,10 +105,12 @@ class Converter:
         self.chain, self.ptq_type = None, None
         params = chain.requant(out_type, exact)
         names = chain.names or [where]
-        out = self.tensor(names[-1], chain.start.shape, out_type)
+        # a bare cast after layer `where` (nothing element-wise between): its own node name
+        name = "/".join(chain.names) if chain.names else f"{where}/cast"
+        out = self.tensor(name if not chain.names else names[-1], chain.start.shape, out_type)
         lo = np.array([min(steps_ends(s)) for s in params.steps])
         hi = np.array([max(steps_ends(s)) for s in params.steps])
-        self.emit(Requant("/".join(names), chain.start, out, params=params, layers=names), lo, hi)
+        self.emit(Requant(name, chain.start, out, params=params, layers=names), lo, hi)
         if not exact:
             self.exact = False
         deferred, self.deferred = self.deferred, []

@@ -92,7 +92,10 @@ def unpack_results(words: list[int], p: Ports) -> tuple[np.ndarray, np.ndarray]:
 
 def build(rtl: Path, p: Ports, simulator: str):
     """Compile core + test bench once per (sources, parameters); returns (runner, dir, s)."""
+    import logging
     from cocotb_tools.runner import get_runner
+    for name in ("Verilator", "Icarus"):      # the runner logs every command at INFO
+        logging.getLogger(name).setLevel(logging.WARNING)
     if simulator not in SIMULATORS:
         raise StreamcnnError(f"unknown simulator {simulator!r}; choose one of {', '.join(SIMULATORS)}")
     _verilator_path()
