@@ -17,6 +17,7 @@ from streamcnn.zoo import untrained_svhn
 MODELS = Path(__file__).resolve().parents[1] / "models"
 # hls4ml's measured design of this topology (REFERENCE.md §2): what the core must beat
 HLS4ML_LATENCY, HLS4ML_II = 1044, 1028
+ICARUS_MAX_ADDERS = 3000
 
 
 def svhn_model(bits: int):
@@ -79,10 +80,14 @@ def test_svhn_icarus_equals_golden(svhn_builds):
 
 @pytest.mark.parametrize("seed", range(20))
 def test_random_cnn_icarus(tmp_path, seed):
-    """Icarus interprets every adder of a MAC each cycle (tens of cycles/s on the biggest
-    random CNNs): three images here, many under Verilator below."""
+    """Icarus interprets every adder of every MAC each cycle (tens of cycles/s on the biggest
+    random CNNs): three images of the smaller ones here; Verilator runs all 20 below."""
+    import json
     model, shape = random_cnn(seed)
     graph = convert(model, tmp_path)
+    adders = json.loads((tmp_path / "rtl" / "core.json").read_text())["adders"]
+    if adders > ICARUS_MAX_ADDERS:
+        pytest.skip(f"{adders:,} adders: too slow for Icarus in every run (Verilator covers it)")
     x = quantize_input(graph, random_images(3, seed=seed + 100, shape=shape))
     r = rtlsim.run(tmp_path, graph, x, "icarus", progress=False)
     assert_rtl_equals_golden(r, graph, x)
