@@ -59,6 +59,6 @@ def test_icarus_verilog2005(src, tmp_path):
         pytest.skip("iverilog not installed")
     if src.stem in NEEDS_CORE:
         pytest.skip("needs a generated core: linted by sim/network/test_streamcnn_axis.py")
-    r = subprocess.run(["iverilog", "-g2005", "-Wall", "-o", str(tmp_path / "a.out"), str(src)],
+    r = subprocess.run(["iverilog", *common.IVERILOG_LINT, "-o", str(tmp_path / "a.out"), str(src)],
                        capture_output=True, text=True)
     assert r.returncode == 0 and not (r.stdout + r.stderr).strip(), r.stdout + r.stderr

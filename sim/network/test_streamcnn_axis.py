@@ -321,7 +321,7 @@ def test_lint_with_core(core, cores):
                                capture_output=True, text=True)
             assert r.returncode == 0 and "%Warning" not in r.stderr + r.stdout, r.stderr
         if shutil.which("iverilog"):
-            cmd = ["iverilog", "-g2005", "-Wall", "-o", os.devnull, "-s", "streamcnn_axis"]
+            cmd = ["iverilog", *common.IVERILOG_LINT, "-o", os.devnull, "-s", "streamcnn_axis"]
             r = subprocess.run(cmd + [f"-Pstreamcnn_axis.{k}={v}" for k, v in params.items()]
                                + files, capture_output=True, text=True)
             assert r.returncode == 0 and not (r.stdout + r.stderr).strip(), r.stdout + r.stderr
