@@ -147,7 +147,7 @@ class StageBuilder:
                    "is_max": int(node.kind == "max")})
 
     def _flatten(self, node: Flatten):
-        pixels, c = _word(node.input)
+        pixels, c = stream_word(node.input)
         self._add(node.name, "flatten", None, {"t": self.elem},
                   {"pixels": pixels, "c": c, "n": pixels * c}, out_c=pixels * c)
 
@@ -164,7 +164,7 @@ class StageBuilder:
 
     def _requant(self, node: Requant):
         p = node.params
-        pixels, c = _word(node.input)
+        pixels, c = stream_word(node.input)
         in_t, out_t = self.elem, self._typedef(node.output)
         a_lo = np.array([s.a_lo for s in p.steps], np.int64)
         a_hi = np.array([s.a_hi for s in p.steps], np.int64)
@@ -200,7 +200,7 @@ def _bias(node) -> np.ndarray:
     return node.bias if node.bias is not None else np.zeros(cout, np.int64)
 
 
-def _word(t: Tensor) -> tuple[int, int]:
+def stream_word(t: Tensor) -> tuple[int, int]:
     """(words per image, values per word) of a tensor's stream."""
     if len(t.shape) == 3:
         return t.shape[0] * t.shape[1], t.shape[2]

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..errors import StreamcnnError
 from ..fixed import FixedType
-from ..hls.stages import ident
+from ..hls.stages import ident, stream_word
 from ..ir import Conv2D, Dense, Flatten, Graph, Pool2D, Requant, Scale, Tensor, ZeroPad2D
 from .verilog import mac_module
 
@@ -54,21 +54,11 @@ def vec(values, w: int) -> str:
     return "{" + ", ".join(reversed(pieces)) + "}"
 
 
-def _bits(t: FixedType) -> int:
-    return t.width
-
-
-def _word(t: Tensor) -> tuple[int, int]:
-    if len(t.shape) == 3:
-        return t.shape[0] * t.shape[1], t.shape[2]
-    return 1, int(np.prod(t.shape))
-
-
 class Planner:
     def __init__(self, graph: Graph):
         self.graph = graph
         self.core = Core()
-        self.width = graph.input.type.width * _word(graph.input)[1]   # current stream word
+        self.width = graph.input.type.width * stream_word(graph.input)[1]   # current stream word
 
     def build(self) -> Core:
         for node in self.graph.nodes:
@@ -152,7 +142,7 @@ class Planner:
             self._mac(node, ones, None, t, node.output.type)
 
     def _flatten(self, node: Flatten):
-        pixels, c = _word(node.input)
+        pixels, c = stream_word(node.input)
         if pixels > 1:
             self._add(node.name, "stream_collect", {"N": pixels, "IN_W": c * node.input.type.width},
                       pixels * c * node.input.type.width, node.name)
@@ -162,7 +152,7 @@ class Planner:
 
     def _requant(self, node: Requant):
         p = node.params
-        _, c = _word(node.input)
+        _, c = stream_word(node.input)
         a_w, out = node.input.type.width, node.output.type
         common = {"C": c, "ACC_W": a_w, "IN_SIGNED": int(node.input.type.signed),
                   "OUT_W": out.width, "OUT_SIGNED": int(out.signed)}
