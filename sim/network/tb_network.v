@@ -15,8 +15,8 @@ module tb_network #(
     parameter IN_W      = 24,
     parameter OUT_W     = 64
 ) (
-    input  wire clk,
-    output reg  done
+    input  wire clk  /*verilator public_flat_rw*/,
+    output reg  done /*verilator public_flat_rw*/
 );
 
 reg [IN_W-1:0] pixels [0:MAX_IMAGES*PIXELS-1];

@@ -90,10 +90,25 @@ def unpack_results(words: list[int], p: Ports) -> tuple[np.ndarray, np.ndarray]:
     return logits, cls
 
 
+def _runner(simulator: str):
+    """cocotb's runner, except that Verilator keeps its optimiser: cocotb marks every signal
+    public (--public-flat-rw), which stops Verilator from inlining and folding the MAC trees;
+    the player touches only tb_network's clk and done, marked public in the test bench."""
+    from cocotb_tools.runner import Verilator, get_runner
+    if simulator != "verilator":
+        return get_runner(simulator)
+
+    class PrivateVerilator(Verilator):
+        def _build_command(self):
+            cmds = super()._build_command()
+            cmds[0] = [a for a in cmds[0] if a != "--public-flat-rw"]
+            return cmds
+    return PrivateVerilator()
+
+
 def build(rtl: Path, p: Ports, simulator: str):
     """Compile core + test bench once per (sources, parameters); returns (runner, dir, s)."""
     import logging
-    from cocotb_tools.runner import get_runner
     for name in ("Verilator", "Icarus"):      # the runner logs every command at INFO
         logging.getLogger(name).setLevel(logging.WARNING)
     if simulator not in SIMULATORS:
@@ -106,11 +121,11 @@ def build(rtl: Path, p: Ports, simulator: str):
     params = {"PIXELS": _pixels(rtl), "IN_W": p.in_w, "OUT_W": p.out_w, "MAX_IMAGES": CHUNK}
     args = ["-Wno-fatal", "--x-assign", "fast", "--x-initial", "fast"] \
         if simulator == "verilator" else []
-    h = hashlib.sha256(repr((sorted(params.items()), args, MAKE_FLAGS)).encode())
+    h = hashlib.sha256(repr((sorted(params.items()), args, MAKE_FLAGS, "private")).encode())
     for f in files:
         h.update(f.read_bytes())
     build_dir = rtl.parent / "sim_build" / f"{simulator}-{h.hexdigest()[:16]}"
-    runner = get_runner(simulator)
+    runner = _runner(simulator)
     t0 = time.perf_counter()
     cached = (build_dir / ".built").is_file()
     old = os.environ.get("MAKEFLAGS")
