@@ -117,7 +117,12 @@ initial begin
         thr_rom[i] = THR[i*T_W +: T_W];
 end
 always @* begin
+    // Every temporary gets a value on every path, whichever FORM is elaborated: a variable
+    // that only the other form assigns would otherwise be a latch to synthesis.
     result = {C*OUT_W{1'b0}};
+    {a, a_sign, m, b, a_p, m_p, b_p, prod, shifted} = 0;
+    {x, x_q, t, t_q, cnt, y} = 0;
+    pos = 0;
     for (c = 0; c < C; c = c + 1) begin
         a = s_axis_tdata[c*ACC_W +: ACC_W];
         a_sign = IN_SIGNED != 0 && a[ACC_W-1];
@@ -140,8 +145,6 @@ always @* begin
                 x = -x;
             x_q = {{Q_W-X_W{x[X_W-1]}}, x};
             pos = 0;               // thresholds below pos are all <= x
-            t   = {T_W{1'b0}};     // (assigned on every path: no latch)
-            t_q = {Q_W{1'b0}};
             for (k = CNT_W - 1; k >= 0; k = k - 1) begin
                 if (pos + (1 << k) <= L) begin
                     t   = thr_rom[c*L + pos + (1 << k) - 1];
