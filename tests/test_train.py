@@ -49,7 +49,9 @@ def test_unpruned_model_has_no_pruning(trained):
 def test_family_chain():
     assert variant("QP4").parent == "q4" and variant("q4").parent == "q6"
     assert variant("q16").parent == "bf" and variant("bp").parent == "bf"
-    assert len(VARIANTS) == 16
+    assert variant("aq").parent == "bf" and variant("aqp").parent == "aq"
+    assert variant("aqp").pruned and variant("aq").auto and not variant("q8").auto
+    assert len(VARIANTS) == 18
 
 
 def test_unknown_variant_is_one_line_error(tmp_path, capsys):

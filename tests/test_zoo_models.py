@@ -54,6 +54,19 @@ def test_pruned_models_are_half_zeros(v):
             assert abs(zeros - 0.5) <= 0.01, f"{v}/{layer.name}: {zeros:.3f} zeros"
 
 
+@pytest.mark.parametrize("v", [v for v in SHIPPED if VARIANTS[v].auto])
+def test_autoq_models_record_their_per_layer_choice(v):
+    m = metrics(v)
+    quant = {l.name: q for l, q in ((l, getattr(l, "kernel_quantizer_internal", None) or
+                                     getattr(l, "quantizer", None))
+                                    for l in load_keras(MODELS / f"{v}.h5").layers) if q}
+    assert m["bits"] == {n: int(q.bits) for n, q in quant.items()}
+    assert len(set(m["bits"].values())) > 1                 # heterogeneous, as searched
+    assert max(m["bits"].values()) <= VARIANTS[v].bits
+    search = metrics("aq")["autoq"]
+    assert search["trials_completed"] >= 1 and search["goal"]["type"] == "energy"
+
+
 def test_accuracy_curve_has_the_papers_shape():
     need = {"bf", "q6", "qp6", "q1"}
     if not need <= set(SHIPPED):

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import StreamcnnError
+from .zoo.autoq import MODES, Search
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -163,9 +164,11 @@ def cmd_train(args):
     import shlex
     from .zoo.train import Recipe, run
     r = Recipe(epochs=args.epochs, batch=args.batch, prune_epochs=args.prune_epochs, seed=args.seed)
+    s = Search(trials=args.search_trials, epochs=args.search_epochs, images=args.search_images,
+               mode=args.search_mode)
     cmd = "streamcnn " + " ".join(shlex.quote(a) for a in args.argv)
     m = run(args.variant, args.dataset, Path(args.output), r, args.train_images, args.test_images,
-            args.parent, command=cmd)
+            args.parent, command=cmd, search=s)
     fw = m["firmware_accuracy"]
     print(f"{m['variant']}: test accuracy {m['test_accuracy']:.4f} (Keras), "
           f"{'n/a' if fw is None else f'{fw:.4f}'} (firmware arithmetic, {m['firmware_arithmetic']}); "
@@ -243,7 +246,8 @@ def build_parser() -> argparse.ArgumentParser:
     da.add_argument("-o", "--output", help=".npz with x (uint8 N,32,32,3) and y")
     da.set_defaults(func=cmd_data)
     t = sub.add_parser("train", help="train a variant of the paper's SVHN model")
-    t.add_argument("--variant", required=True, help="bf, bp, q<p>, qp<p> (p in 16,8,6,4,3,2,1)")
+    t.add_argument("--variant", required=True,
+                   help="bf, bp, q<p>, qp<p> (p in 16,8,6,4,3,2,1), aq, aqp")
     t.add_argument("--dataset", default="synth", choices=("synth", "svhn"))
     t.add_argument("-o", "--output", required=True, help="model path (.h5); metrics go beside it")
     t.add_argument("--parent", help="warm-start model (default: <output dir>/<parent variant>.h5)")
@@ -253,6 +257,15 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--train-images", type=int, help="first N training images (default: all)")
     t.add_argument("--test-images", type=int, help="first N test images (default: all)")
     t.add_argument("--seed", type=int, default=0)
+    ds = Search()
+    t.add_argument("--search-trials", type=int, default=ds.trials,
+                   help="AQ: AutoQKeras trials (default: %(default)s)")
+    t.add_argument("--search-epochs", type=int, default=ds.epochs,
+                   help="AQ: epochs per trial (default: %(default)s)")
+    t.add_argument("--search-images", type=int, default=ds.images,
+                   help="AQ: first N training images each trial trains on (default: %(default)s)")
+    t.add_argument("--search-mode", default=ds.mode, choices=MODES,
+                   help="AQ: keras-tuner search (default: %(default)s)")
     t.set_defaults(func=cmd_train)
     return p
 

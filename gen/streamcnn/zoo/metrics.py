@@ -27,6 +27,12 @@ def quantizers(model) -> dict[str, str]:
     return out
 
 
+def bias_quantizers(model) -> dict[str, str]:
+    """The bias quantiser of each quantised layer that has one (AQ picks it apart)."""
+    return {l.name: str(l.bias_quantizer_internal) for l in model.layers
+            if getattr(l, "bias_quantizer_internal", None) is not None}
+
+
 def bits(model) -> dict[str, int | None]:
     """Bit width per quantised layer (kernel for conv/dense, output for activations)."""
     out = {}
@@ -60,7 +66,7 @@ def evaluate(path: Path, x: np.ndarray, y: np.ndarray) -> dict:
     fw_cls, how = golden_classes(model, x)
     m = {"test_accuracy": float(np.mean(keras_cls == y)),
          "sparsity": sparsity(model), "bits": bits(model),
-         "quantizers": quantizers(model)}
+         "quantizers": quantizers(model), "bias_quantizers": bias_quantizers(model)}
     m["firmware_accuracy"] = float(np.mean(fw_cls == y)) if fw_cls is not None else None
     m["firmware_agreement"] = float(np.mean(fw_cls == keras_cls)) if fw_cls is not None else None
     m["firmware_arithmetic"] = how

@@ -61,19 +61,24 @@ class _Progress:
         return Bar()
 
 
-def train(v: Variant, x: np.ndarray, y: np.ndarray, recipe: Recipe, parent=None):
-    """Returns (trained Keras model with pruning stripped, history dict, notes)."""
+def _n_val(x) -> int:
+    return max(1, int(len(x) * VAL_FRACTION))
+
+
+def train(v: Variant, x: np.ndarray, y: np.ndarray, recipe: Recipe, parent=None, model=None):
+    """Returns (trained Keras model with pruning stripped, history dict, notes).
+    `model`: the untrained model to use instead of the variant's own (AQ's search result)."""
     import tensorflow as tf
     import tensorflow_model_optimization as tfmot
     from .calibrate import wrap_for_pruning
 
     tf.keras.utils.set_random_seed(recipe.seed)
     notes = []
-    model = v.build()
+    model = model if model is not None else v.build()
     if parent is not None:
         copied = warm_start(model, parent)
         notes.append(f"warm start from {parent.name}: {len(copied)} layers")
-    n_val = max(1, int(len(x) * VAL_FRACTION))
+    n_val = _n_val(x)
     steps = -(-(len(x) - n_val) // recipe.batch)
     callbacks = [_Progress(recipe.epochs, v.name),
                  tf.keras.callbacks.ReduceLROnPlateau(factor=0.1, patience=5, min_delta=1e-4,
@@ -109,9 +114,22 @@ def load_parent(v: Variant, out: Path, parent: str | None):
     return None
 
 
+def _auto_model(v: Variant, x, y, par, recipe: Recipe, search):
+    """AQ/AQP: the AutoQKeras search on the first training images, validated on the
+    recipe's validation split (so the test set never steers it)."""
+    from dataclasses import replace
+    from .autoq import Search, prepare
+    n_val = _n_val(x)
+    s = search or Search()
+    s = replace(s, images=min(s.images, len(x) - n_val))     # what it really searched on
+    return prepare(v, par, _dataset(x[:s.images], y[:s.images], s.batch, True, recipe.seed),
+                   _dataset(x[-n_val:], y[-n_val:], recipe.batch, False, 0), s, recipe.seed)
+
+
 def run(variant_name: str, dataset: str, out: Path, recipe: Recipe, train_images=None,
-        test_images=None, parent: str | None = None, command: str = "") -> dict:
-    """Train, save `out` (.h5) and `out` with .json (the metrics); returns the metrics."""
+        test_images=None, parent: str | None = None, command: str = "", search=None) -> dict:
+    """Train, save `out` (.h5) and `out` with .json (the metrics); returns the metrics.
+    `search`: AutoQKeras settings (autoq.Search) for AQ."""
     from ..data import load
     from .metrics import evaluate
     from .variants import variant
@@ -123,8 +141,9 @@ def run(variant_name: str, dataset: str, out: Path, recipe: Recipe, train_images
     if len(x) < 2:
         raise StreamcnnError(f"{dataset}: {len(x)} training images; need at least 2")
     par = load_parent(v, out, parent)
+    model, auto = _auto_model(v, x, y, par, recipe, search) if v.auto else (None, None)
     t0 = time.perf_counter()
-    model, hist, notes = train(v, x, y, recipe, par)
+    model, hist, notes = train(v, x, y, recipe, par, model)
     seconds = time.perf_counter() - t0
     model.save(out, include_optimizer=False)
     m = {"variant": v.name, "dataset": dataset, "command": command,
@@ -132,6 +151,8 @@ def run(variant_name: str, dataset: str, out: Path, recipe: Recipe, train_images
          "epochs_run": len(hist.get("loss", [])), "train_seconds": round(seconds, 1),
          "recipe": recipe.__dict__, "warm_start": par.name if par is not None else None,
          "notes": notes, "final_val_accuracy": float(hist["val_accuracy"][-1])}
+    if auto is not None:
+        m["autoq"] = auto
     m.update(evaluate(out, xt, yt))
     out.with_suffix(".json").write_text(json.dumps(m, indent=2) + "\n")
     return m
