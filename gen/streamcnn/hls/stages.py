@@ -122,16 +122,9 @@ class StageBuilder:
             h, w = self._pad(node.name, (h, w, cin), node.pads, 0, "_pad")
         kh, kw, _, cout = node.weights.shape
         ho, wo, _ = node.output.shape
-        reuse = self._reuse(node, kh * kw * cin)
-        in_t = self.elem
-        acc_t = self._typedef(node.output)
-        b = _bias(node)
-        w_t, b_t = c_int_type(node.weights), c_int_type(b)
-        self._add(node.name, "conv2d", node.output,
-                  {"in_t": in_t, "acc_t": acc_t, "w_t": w_t, "b_t": b_t},
-                  {"h": h, "w": w, "cin": cin, "cout": cout, "kh": kh, "kw": kw,
-                   "sh": node.strides[0], "sw": node.strides[1], "ho": ho, "wo": wo, "reuse": reuse},
-                  [(ident(node.name) + "_w", w_t, node.weights), (ident(node.name) + "_b", b_t, b)])
+        ints = {"h": h, "w": w, "cin": cin, "cout": cout, "kh": kh, "kw": kw,
+                "sh": node.strides[0], "sw": node.strides[1], "ho": ho, "wo": wo}
+        self._mac(node, "conv2d", node.weights.reshape(-1, cout), ints)
 
     def _pool2d(self, node: Pool2D):
         h, w, c = node.input.shape
@@ -152,15 +145,25 @@ class StageBuilder:
                   {"pixels": pixels, "c": c, "n": pixels * c}, out_c=pixels * c)
 
     def _dense(self, node: Dense):
-        nin, nout = node.weights.shape
+        self._mac(node, "dense", node.weights, {})
+
+    def _mac(self, node, func: str, w2d: np.ndarray, ints: dict):
+        """A conv2d or dense stage; w2d is (inputs per output, outputs). Latency: the weights
+        as the node holds them, multipliers on constants; Resource: a flat ROM, transposed
+        (resource.h), shared by nin * nout / reuse multipliers."""
+        nin, nout = w2d.shape
         reuse = self._reuse(node, nin)
         in_t, acc_t = self.elem, self._typedef(node.output)
         b = _bias(node)
         w_t, b_t = c_int_type(node.weights), c_int_type(b)
-        self._add(node.name, "dense", node.output,
-                  {"in_t": in_t, "acc_t": acc_t, "w_t": w_t, "b_t": b_t},
-                  {"nin": nin, "nout": nout, "reuse": reuse},
-                  [(ident(node.name) + "_w", w_t, node.weights), (ident(node.name) + "_b", b_t, b)])
+        ints = {**ints, "nin": nin, "nout": nout, "reuse": reuse}
+        weights = node.weights
+        if self.config.layer(node.name).strategy == "Resource":
+            func += "_resource"
+            ints["block"] = nin * nout // reuse
+            weights = w2d.T.reshape(-1)
+        self._add(node.name, func, node.output, {"in_t": in_t, "acc_t": acc_t, "w_t": w_t, "b_t": b_t},
+                  ints, [(ident(node.name) + "_w", w_t, weights), (ident(node.name) + "_b", b_t, b)])
 
     def _requant(self, node: Requant):
         p = node.params

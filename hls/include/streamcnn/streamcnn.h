@@ -9,6 +9,7 @@
 #include "pad2d.h"
 #include "pool2d.h"
 #include "requant.h"
+#include "resource.h"
 #include "tap.h"
 #include "types.h"
 
