@@ -60,6 +60,8 @@ def cmd_convert(args):
     g = convert(args.model, Path(args.output), Config.load(args.config))
     print(f"{g.name}: {len(g.nodes)} IR nodes -> {args.output}/ir.pkl, {args.output}/hls/ "
           f"(Vitis HLS project: build_prj.tcl)")
+    for n in g.notes:
+        print("note:", n)
 
 
 def cmd_csim(args):
@@ -86,8 +88,11 @@ def cmd_rtlsim(args):
     from .golden import emulate, quantize_input
     from .ir import load_graph
     from .rtl import rtlsim
+    from .build import RTL_SKIPPED, has_softmax
     build = Path(args.build)
     g = load_graph(build / "ir.pkl")
+    if has_softmax(g):
+        raise StreamcnnError(f"{build}: no RTL here; {RTL_SKIPPED}")
     x = quantize_input(g, _load_array(args.input), source=args.input)
     r = rtlsim.run(build, g, x, args.sim, gap=args.gaps, stall=args.stalls, seed=args.seed)
     np.save(args.output, np.ldexp(r.logits_int.astype(np.float64), -g.output.type.frac))

@@ -5,6 +5,7 @@
       ReuseFactor: 1
       Strategy: Latency
     InputPrecision: ap_uint<8>                        # the raw input stream (8-bit pixels)
+    Softmax: false        # true: the firmware computes the model's final softmax (HLS only)
     LayerName:
       conv1:
         Precision: {weight: ap_fixed<8,1>, bias: ap_fixed<8,1>, result: ap_fixed<16,6>}
@@ -43,6 +44,7 @@ class Config:
     input_precision: FixedType
     layers: dict[str, dict]
     source: str = "<defaults>"
+    softmax: bool = False            # implement the model's final softmax (tables, softmax.py)
 
     def layer(self, name: str) -> LayerConfig:
         return _apply(self.model, self.layers.get(name, {}), f"{self.source}: LayerName.{name}")
@@ -68,7 +70,10 @@ class Config:
     def from_dict(cls, data: dict, source: str = "<config>") -> "Config":
         if not isinstance(data, dict):
             raise StreamcnnError(f"{source}: the config must be a mapping")
-        _check_keys(data, ("Model", "InputPrecision", "LayerName"), source)
+        _check_keys(data, ("Model", "InputPrecision", "LayerName", "Softmax"), source)
+        softmax = data.get("Softmax", False)
+        if not isinstance(softmax, bool):
+            raise StreamcnnError(f"{source}: Softmax: expected true or false, got {softmax!r}")
         p = FixedType.parse(DEFAULT_PRECISION)
         base = _apply(LayerConfig(p, p, p), data.get("Model", {}) or {}, f"{source}: Model")
         layers = data.get("LayerName", {}) or {}
@@ -77,7 +82,7 @@ class Config:
         for name, entry in layers.items():
             _apply(base, entry or {}, f"{source}: LayerName.{name}")   # validate early
         inp = FixedType.parse(data.get("InputPrecision", "ap_uint<8>"))
-        return cls(base, inp, {k: v or {} for k, v in layers.items()}, source)
+        return cls(base, inp, {k: v or {} for k, v in layers.items()}, source, softmax)
 
 
 def _check_keys(entry: dict, allowed, where: str):

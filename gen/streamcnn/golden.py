@@ -11,7 +11,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from .errors import StreamcnnError
-from .ir import Conv2D, Dense, Flatten, Graph, Pool2D, Requant, Scale, ZeroPad2D
+from .ir import Conv2D, Dense, Flatten, Graph, Pool2D, Requant, Scale, Softmax, ZeroPad2D
 
 BATCH = 256
 
@@ -135,6 +135,7 @@ OPS = {
     Pool2D: _pool,
     Requant: lambda n, x: n.params.apply(x),
     Scale: lambda n, x: x,
+    Softmax: lambda n, x: n.params.apply(x),
     ZeroPad2D: lambda n, x: np.pad(x, ((0, 0), (n.pads[0], n.pads[1]), (n.pads[2], n.pads[3]), (0, 0))),
     Flatten: lambda n, x: x.reshape(len(x), -1),
 }

@@ -11,6 +11,7 @@ import numpy as np
 
 from .fixed import FixedType
 from .requant import RequantParams
+from .softmax import SoftmaxParams
 
 
 @dataclass
@@ -86,11 +87,19 @@ class Requant(Node):
 
 
 @dataclass
+class Softmax(Node):
+    """Probabilities of the logits by lookup tables (softmax.py); only with `Softmax: true`."""
+    params: "SoftmaxParams" = None
+    op = "softmax"
+
+
+@dataclass
 class Graph:
     name: str
     input: Tensor
     nodes: list[Node]
-    softmax: bool = False          # the Keras model ends in a softmax (argmax is unchanged)
+    softmax: bool = False          # the Keras model ends in a softmax (argmax is unchanged);
+                                   # a Softmax node computes it only with `Softmax: true`
     exact: bool = True             # every node equals QKeras bit for bit by construction
     notes: list[str] = field(default_factory=list)
 

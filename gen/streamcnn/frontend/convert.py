@@ -14,7 +14,9 @@ import numpy as np
 from ..config import Config
 from ..errors import StreamcnnError
 from ..fixed import FixedType
-from ..ir import Conv2D, Dense, Graph, Node, Requant, Tensor
+from ..ir import Conv2D, Dense, Graph, Node, Requant, Softmax, Tensor
+from ..softmax import OUT_TYPE as SOFTMAX_TYPE
+from ..softmax import params_for as softmax_params
 from .chain import Chain
 
 HANDLERS: dict[str, Callable] = {}
@@ -41,7 +43,7 @@ class Converter:
         self.chain: Chain | None = None
         self.deferred: list[tuple] = []   # (name, build, chain index) of layers met mid-chain
         self.ptq_type: FixedType | None = None          # float MAC output awaiting its cast
-        self.softmax = False
+        self.softmax: str | bool = False     # the final softmax layer's name, once met
         self.exact = True
         self.notes: list[str] = []
 
@@ -144,8 +146,23 @@ class Converter:
             handler(self, layer)
         if self.pending:
             self.require_exact("output")
-        return Graph(self.model.name, self.input, self.nodes, self.softmax, self.exact,
+        if self.config.softmax:
+            self.softmax_node()
+        return Graph(self.model.name, self.input, self.nodes, bool(self.softmax), self.exact,
                      self.notes)
+
+
+    def softmax_node(self):
+        """`Softmax: true`: the model's final softmax as an IR node on the logits."""
+        if not self.softmax:
+            raise StreamcnnError(f"{self.config.source}: Softmax: true, but model "
+                                 f"'{self.model.name}' does not end in a softmax")
+        if len(self.cur.shape) != 1:
+            raise StreamcnnError(f"layer '{self.softmax}': softmax of a {self.cur.shape} tensor; "
+                                 "only a vector of logits is supported")
+        out = self.tensor(self.softmax, self.cur.shape, SOFTMAX_TYPE)
+        self.emit(Softmax(self.softmax, self.cur, out,
+                          params=softmax_params(self.cur.type, self.cur.shape[0])))
 
 
 def steps_ends(st) -> tuple[int, int]:

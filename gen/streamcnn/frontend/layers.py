@@ -73,7 +73,7 @@ def _named_activation(cv: Converter, layer, fn):
         import tensorflow as tf
         cv.elementwise(layer.name, tf.nn.relu, True)
     elif name == "softmax":
-        cv.softmax = True
+        cv.softmax = layer.name
     else:
         raise StreamcnnError(f"{_where(layer)}: activation {name!r} is not supported "
                              "(supported: relu, linear, softmax and QKeras quantizers)")

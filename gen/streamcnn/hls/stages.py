@@ -13,7 +13,8 @@ import numpy as np
 from ..config import Config
 from ..errors import StreamcnnError
 from ..fixed import FixedType
-from ..ir import Conv2D, Dense, Flatten, Graph, Pool2D, Requant, Scale, Tensor, ZeroPad2D
+from ..ir import Conv2D, Dense, Flatten, Graph, Pool2D, Requant, Scale, Softmax, Tensor, ZeroPad2D
+from .. import softmax as sm
 
 
 @dataclass
@@ -196,6 +197,23 @@ class StageBuilder:
                   [(base + "_thr", types["thr_t"], thr), (base + "_base", types["b0_t"], bases),
                    (base + "_neg", "bool", np.array([s.sign < 0 for s in p.steps], np.int64))],
                   comment="y = base + #(thresholds <= sign * a)")
+
+    def _softmax(self, node: Softmax):
+        p = node.params
+        w = node.input.type.width
+        types = {"in_t": self.elem, "out_t": self._typedef(node.output),
+                 "d_t": f"ap_uint<{w + 1 + p.lshift}>", "exp_t": f"ap_uint<{sm.EXP_BITS + 1}>",
+                 "sum_t": f"ap_uint<{p.sum_bits}>", "inv_t": f"ap_uint<{sm.INV_FRAC + 1}>",
+                 "prod_t": f"ap_uint<{sm.EXP_BITS + sm.INV_FRAC + 2}>",
+                 "etab_t": c_int_type(p.exp_table), "itab_t": c_int_type(p.inv_table)}
+        base = ident(node.name)
+        self._add(node.name, "softmax", node.output, types,
+                  {"n": p.n, "lshift": p.lshift, "rshift": p.rshift, "rnd": p.rnd,
+                   "exp_size": sm.EXP_SIZE, "exp_bits": sm.EXP_BITS, "sum_bits": p.sum_bits,
+                   "inv_bits": sm.INV_BITS, "inv_frac": sm.INV_FRAC, "out_frac": p.out_frac},
+                  [(base + "_exp", types["etab_t"], p.exp_table),
+                   (base + "_inv", types["itab_t"], p.inv_table)],
+                  comment="p = e^-(max - z) / sum by tables (softmax.py)")
 
 
 def _bias(node) -> np.ndarray:

@@ -10,6 +10,7 @@
 #include "pool2d.h"
 #include "requant.h"
 #include "resource.h"
+#include "softmax.h"
 #include "tap.h"
 #include "types.h"
 
