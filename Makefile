@@ -51,15 +51,18 @@ synth: gen
 	$(BIN)/streamcnn synth $(BUILD) --tool $(TOOL) $(if $(filter vivado,$(TOOL)),$(if $(shell command -v vivado),,--dry-run))
 
 # The shipped model family on the synthetic set, in warm-start order (each Q<p> from the
-# next wider, each pruned model from its unpruned twin); existing models are kept.
-# Epoch budgets fit a working session on 2 cores; early stopping usually ends sooner.
+# next wider, each pruned model from its unpruned twin, AQ searched from BF); existing
+# models are kept. Epoch budgets fit a working session on 2 cores; early stopping usually
+# ends sooner. AQ's AutoQKeras search (about 10 s a trial here) is spelt out in full.
 ZOO       := models
-ZOO_ORDER := bf bp q16 qp16 q8 qp8 q6 qp6 q4 qp4 q3 qp3 q2 qp2 q1 qp1
+ZOO_ORDER := bf bp q16 qp16 q8 qp8 q6 qp6 q4 qp4 q3 qp3 q2 qp2 q1 qp1 aq aqp
+AQ_SEARCH := --search-trials 40 --search-epochs 3 --search-images 20000 --search-mode bayesian
 models: setup
 	@for v in $(ZOO_ORDER); do \
 	  test -f $(ZOO)/$$v.h5 && continue; \
 	  if [ $$v = bf ]; then e=30; else e=15; fi; \
-	  $(BIN)/streamcnn train --variant $$v --dataset synth --epochs $$e --prune-epochs 8 \
+	  if [ $$v = aq ]; then s="$(AQ_SEARCH)"; else s=; fi; \
+	  $(BIN)/streamcnn train --variant $$v --dataset synth --epochs $$e --prune-epochs 8 $$s \
 	    -o $(ZOO)/$$v.h5 || exit 1; \
 	done
 	$(BIN)/python -m streamcnn.zoo.table $(ZOO)
