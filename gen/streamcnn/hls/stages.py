@@ -208,8 +208,9 @@ class StageBuilder:
                  "etab_t": c_int_type(p.exp_table), "itab_t": c_int_type(p.inv_table)}
         base = ident(node.name)
         self._add(node.name, "softmax", node.output, types,
-                  {"n": p.n, "lshift": p.lshift, "rshift": p.rshift, "rnd": p.rnd,
-                   "exp_size": sm.EXP_SIZE, "exp_bits": sm.EXP_BITS, "sum_bits": p.sum_bits,
+                  {"n": p.n, "ii": (p.n + 1) // 2,    # two exp lookups per cycle (softmax.h)
+                   "lshift": p.lshift, "rshift": p.rshift, "rnd": p.rnd, "exp_size": sm.EXP_SIZE,
+                   "exp_bits": sm.EXP_BITS, "sum_bits": p.sum_bits,
                    "inv_bits": sm.INV_BITS, "inv_frac": sm.INV_FRAC, "out_frac": p.out_frac},
                   [(base + "_exp", types["etab_t"], p.exp_table),
                    (base + "_inv", types["itab_t"], p.inv_table)],

@@ -48,7 +48,10 @@ void dense_resource(hls::stream<vec<typename CFG::in_t, CFG::nin> >& in,
     const vec<typename CFG::in_t, CFG::nin> x = in.read();
     vec<typename CFG::acc_t, CFG::nout> o;
 #pragma HLS ARRAY_PARTITION variable=o.v complete
-    for (int j = 0; j < CFG::nout; j++) o.v[j] = bias[j];
+    for (int j = 0; j < CFG::nout; j++) {
+#pragma HLS UNROLL
+        o.v[j] = bias[j];
+    }
     for (int r = 0; r < CFG::reuse; r++) {
         // One cycle per r: BLOCK multipliers, never more (ALLOCATION states the bound the
         // loop structure already implies, so the scheduler cannot widen it).

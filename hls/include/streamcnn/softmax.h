@@ -12,16 +12,16 @@
 namespace streamcnn {
 
 // CFG: in_t, out_t, d_t (holds d << lshift plus rnd), exp_t, sum_t, inv_t, prod_t (e * inv),
-// etab_t, itab_t (the tables' C types); n, lshift, rshift, rnd, exp_size, exp_bits, sum_bits,
-// inv_bits, inv_frac, out_frac.
+// etab_t, itab_t (the tables' C types); n, ii (= ceil(n/2)), lshift, rshift, rnd, exp_size,
+// exp_bits, sum_bits, inv_bits, inv_frac, out_frac.
 template <class CFG>
 void softmax(hls::stream<vec<typename CFG::in_t, CFG::n> >& in,
              hls::stream<vec<typename CFG::out_t, CFG::n> >& out,
              const typename CFG::etab_t exp_table[CFG::exp_size],
              const typename CFG::itab_t inv_table[(1 << CFG::inv_bits) + 1]) {
-    // One word per image, hundreds of cycles apart: the n table reads may share the ROM's
-    // ports, so the function is pipelined (latency) without asking for II=1.
-#pragma HLS PIPELINE
+    // One word per image, hundreds of cycles apart: no need for II=1, which would take n read
+    // ports (n copies of the exp table). A dual-port ROM serves two lookups per cycle: II=n/2.
+#pragma HLS PIPELINE II=CFG::ii
     const vec<typename CFG::in_t, CFG::n> z = in.read();
     typename CFG::in_t top = z.v[0];
     for (int j = 1; j < CFG::n; j++)
