@@ -19,6 +19,10 @@ import numpy as np
 
 MAX_SHIFT = 40
 PAIRWISE_LIMIT = 4096      # exact M-interval search is O(levels**2)
+# Threshold tables above this many levels per channel are not hardware (a 16-bit output
+# after a float BatchNorm needs 65,535 per channel): such chains get a rounded affine form.
+MAX_TABLE_LEVELS = 1024
+APPROX_MULT_BITS = 24      # |M| < 2**24: one DSP48E2 cascade pair per channel
 
 
 @dataclass
@@ -44,6 +48,7 @@ class RequantParams:
     mult: np.ndarray | None = None
     add: np.ndarray | None = None
     exhaustive: bool = False       # every accumulator value checked against Keras
+    approximate: bool = False      # affine form rounded from over-long thresholds (not exact)
     checked: int = 0               # how many accumulator values were checked
     notes: list[str] = field(default_factory=list)
 
@@ -94,6 +99,43 @@ def fit_affine(steps: list[Steps], lo: int, hi: int) -> tuple[int, np.ndarray, n
             add = np.array([x[1] for x in mb], dtype=np.int64)
             return s, mult, add
     return None
+
+
+def approx_affine(steps: list[Steps], lo: int, hi: int, acc_bits: int):
+    """(S, M, B) closest to thresholds too many for a table: per channel the least-squares
+    slope of level against threshold, rounded to |M| < 2**APPROX_MULT_BITS, and the B that
+    puts the median threshold where the table has it. Products stay inside int64."""
+    slopes, fits = [], []
+    for st in steps:
+        thr = st.thresholds.astype(np.float64)
+        if len(thr) >= 2 and thr[-1] > thr[0]:
+            k = st.base + 1 + np.arange(len(thr), dtype=np.float64)
+            slopes.append(np.polyfit(thr, k, 1)[0])
+        else:
+            slopes.append(0.0)
+    top = max(max(abs(m) for m in slopes), 1e-300)
+    s = 0
+    while (s < MAX_SHIFT and abs(top) * 2.0 ** (s + 1) < 2 ** APPROX_MULT_BITS
+           and acc_bits + APPROX_MULT_BITS + 1 < 62):
+        s += 1
+    one = 1 << s
+    for st, m in zip(steps, slopes):
+        if m == 0.0:
+            fits.append((0, int(min(max(st.base + len(st.thresholds), lo), hi)) << s))
+            continue
+        mult = max(int(round(m * one)), 1)
+        fits.append((mult if st.sign > 0 else -mult, _best_add(st, mult, one)))
+    return s, np.array([f[0] for f in fits], np.int64), np.array([f[1] for f in fits], np.int64)
+
+
+def _best_add(st: Steps, mult: int, one: int) -> int:
+    """The B that puts the most levels' first x exactly where the thresholds have it:
+    level k starts at t_k iff B is in [k*one - t_k*M, k*one - (t_k - 1)*M - 1]."""
+    k = st.base + 1 + np.arange(len(st.thresholds), dtype=np.int64)
+    lows = np.sort(k * one - st.thresholds * mult)
+    highs = np.sort(lows + mult - 1)
+    covered = np.searchsorted(lows, lows, "right") - np.searchsorted(highs, lows, "left")
+    return int(lows[int(np.argmax(covered))])
 
 
 def _constraints(st: Steps, lo: int, hi: int, s: int):

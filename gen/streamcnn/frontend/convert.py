@@ -113,8 +113,9 @@ class Converter:
         lo = np.array([min(steps_ends(s)) for s in params.steps])
         hi = np.array([max(steps_ends(s)) for s in params.steps])
         self.emit(Requant(name, chain.start, out, params=params, layers=names), lo, hi)
-        if not exact:
+        if not exact or params.approximate:
             self.exact = False
+        self.notes.extend(params.notes if params.approximate else [])
         deferred, self.deferred = self.deferred, []
         for _, build, _ in deferred:
             build()
