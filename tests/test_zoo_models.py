@@ -77,10 +77,7 @@ def test_accuracy_curve_has_the_papers_shape():
     assert acc["q1"] < acc["q6"] - 0.02                 # and it falls off at the lowest widths
 
 
-# float and 16-bit models hold 16-bit threshold tables, which the C simulation scans level
-# by level: minutes per model, so not in every run
-@pytest.mark.parametrize("v", [pytest.param(v, marks=pytest.mark.slow)
-                               if VARIANTS[v].bits in (None, 16) else v for v in SHIPPED])
+@pytest.mark.parametrize("v", SHIPPED)
 def test_hls_csim_equals_golden_on_shipped_model(v, tmp_path):
     from streamcnn.config import Config
     from streamcnn.hls import csim
