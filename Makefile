@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 MODEL  ?=
 ARGS   ?=
 
-.PHONY: setup test test-slow demo bench gen sim synth models clean
+.PHONY: setup test test-slow demo bench gen sim synth report models clean
 
 setup: $(STAMP)
 
@@ -49,6 +49,13 @@ sim: gen
 TOOL ?= yosys
 synth: gen
 	$(BIN)/streamcnn synth $(BUILD) --tool $(TOOL) $(if $(filter vivado,$(TOOL)),$(if $(shell command -v vivado),,--dry-run))
+
+# report: results/README.md and plots for every shipped model: RTL simulation and Yosys
+# synthesis, each cached in results/<model>.json under the hash of the Verilog measured.
+# A model whose Verilog changed is synthesised again (minutes each); ONLY=qp6,q6 limits that.
+ONLY ?=
+report: setup
+	$(BIN)/streamcnn report --models $(ZOO) -o results $(if $(ONLY),--only $(ONLY))
 
 # The shipped model family on the synthetic set, in warm-start order (each Q<p> from the
 # next wider, each pruned model from its unpruned twin, AQ searched from BF); existing

@@ -123,6 +123,12 @@ def cmd_synth(args):
         print(f"-> {Path(args.build) / 'reports' / 'synth.json'}")
 
 
+def cmd_report(args):
+    from .report.run import run
+    only = [v.strip().lower() for v in args.only.split(",") if v.strip()] if args.only else None
+    run(Path(args.models), Path(args.output), Path(args.work), only, not args.no_synth)
+
+
 def cmd_hls(args):
     import json
     from .hls import vitis
@@ -226,6 +232,15 @@ def build_parser() -> argparse.ArgumentParser:
     sy.add_argument("--dry-run", action="store_true",
                     help="Vivado: run fpga/build.tcl under tclsh and list the commands")
     sy.set_defaults(func=cmd_synth)
+    rp = sub.add_parser("report", help="the results table and plots of every shipped model "
+                                       "(RTL simulation + Yosys, cached by the Verilog's hash)")
+    rp.add_argument("--models", default="models")
+    rp.add_argument("-o", "--output", default="results")
+    rp.add_argument("--work", default="build/report", help="build folders of the models")
+    rp.add_argument("--only", help="comma-separated variants to (re)measure; others keep "
+                                   "their recorded figures")
+    rp.add_argument("--no-synth", action="store_true", help="skip models not yet synthesised")
+    rp.set_defaults(func=cmd_report)
     h = sub.add_parser("hls", help="run Vitis HLS on BUILD/hls (needs vitis_hls on PATH)")
     h.add_argument("build")
     h.add_argument("--steps", default="csim,synth", help="comma-separated: csim, synth, cosim, export")

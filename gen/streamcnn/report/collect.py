@@ -1,0 +1,90 @@
+"""Measure one shipped model: latency and II from RTL simulation, resources from Yosys,
+cached under the sha256 of the Verilog they were measured on."""
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import StreamcnnError
+
+SIM_IMAGES = 8            # enough for latency and II; correctness is the regression's job
+
+
+def rtl_hash(build: Path) -> str:
+    rtl = Path(build) / "rtl"
+    h = hashlib.sha256()
+    for name in (rtl / "files.f").read_text().split():
+        h.update(name.encode() + b"\0" + (rtl / name).read_bytes())
+    return h.hexdigest()
+
+
+def _config(variant):
+    from ..config import Config
+    from ..zoo.metrics import FLOAT_PRECISION
+    # the float models are post-training quantised, as the paper's BF/BP (and the metrics)
+    return Config.from_dict({"Model": {"Precision": FLOAT_PRECISION}} if variant.bits is None
+                            else {})
+
+
+def _rtlsim(build: Path, graph) -> dict:
+    from ..data import load
+    from ..golden import emulate, quantize_input
+    from ..rtl import rtlsim
+    x = quantize_input(graph, load("synth", "test", SIM_IMAGES)[0])
+    r = rtlsim.run(build, graph, x, progress=False)
+    want = emulate(graph, x)
+    return {"simulator": r.simulator, "images": len(x),
+            "mismatches": int(np.sum(np.any(r.logits_int != want.logits_int, axis=1))),
+            "latency": int(r.latency.max()), "ii": int(r.interval.max())}
+
+
+def _synth(build: Path) -> dict:
+    from ..synth import synth
+    s = synth(build, "yosys", progress=False)
+    keep = ("CLB_LUT", "LUT", "FF", "DSP", "BRAM36", "CARRY")
+    return {"tool": s["tool"], "version": s["version"], "seconds": s["seconds"],
+            "totals": {k: s["totals"].get(k) for k in keep},
+            "layers": {n: {k: r.get(k) for k in ("CLB_LUT", "FF", "DSP")}
+                       for n, r in s["layers"].items()}}
+
+
+def collect(name: str, models: Path, out: Path, work: Path, synthesise: bool = True,
+            log=print) -> dict:
+    """OUT/<name>.json for models/<name>.h5, re-measured only where the Verilog changed."""
+    from ..build import convert
+    from ..zoo.variants import variant
+    models, out, work = Path(models), Path(out), Path(work)
+    h5, metrics = models / f"{name}.h5", models / f"{name}.json"
+    if not h5.is_file() or not metrics.is_file():
+        raise StreamcnnError(f"{h5}: model or its metrics JSON missing (run `make models`)")
+    m = json.loads(metrics.read_text())
+    build = work / name
+    shutil.rmtree(build, ignore_errors=True)
+    graph = convert(h5, build, _config(variant(name)))
+    digest = rtl_hash(build)
+    path = out / f"{name}.json"
+    old = json.loads(path.read_text()) if path.is_file() else {}
+    same = old.get("rtl_sha256") == digest
+    rec = {"variant": name, "rtl_sha256": digest,
+           "float_accuracy": m["test_accuracy"], "firmware_accuracy": m["firmware_accuracy"],
+           "firmware_arithmetic": m.get("firmware_arithmetic"),
+           "bits": variant(name).bits, "pruned": variant(name).pruned,
+           "auto": variant(name).auto,
+           "adders": json.loads((build / "rtl" / "core.json").read_text())["adders"]}
+    if same and "rtlsim" in old:
+        rec["rtlsim"] = old["rtlsim"]
+    else:
+        log(f"{name}: RTL simulation of {SIM_IMAGES} images")
+        rec["rtlsim"] = _rtlsim(build, graph)
+    if same and "synth" in old:
+        rec["synth"] = old["synth"]
+    elif synthesise:
+        log(f"{name}: Yosys synthesis (minutes)")
+        rec["synth"] = _synth(build)
+    out.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(rec, indent=2) + "\n")
+    return rec

@@ -1,0 +1,35 @@
+"""`streamcnn report`: collect every shipped model, then write OUT/README.md and the plots."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ..errors import StreamcnnError
+from .collect import collect
+from .plots import plot
+from .render import markdown
+
+
+def run(models: Path, out: Path, work: Path, only: list[str] | None = None,
+        synthesise: bool = True) -> list[dict]:
+    from ..zoo.variants import VARIANTS
+    models, out = Path(models), Path(out)
+    shipped = [v for v in VARIANTS if (models / f"{v}.h5").is_file()]
+    if not shipped:
+        raise StreamcnnError(f"{models}: no shipped models (*.h5) found")
+    unknown = sorted(set(only or []) - set(shipped))
+    if unknown:
+        raise StreamcnnError(f"--only {unknown[0]}: not a shipped model; have {', '.join(shipped)}")
+    records = []
+    for v in shipped:
+        if only and v not in only:
+            path = out / f"{v}.json"           # keep its earlier figures, if any
+            if path.is_file():
+                records.append(json.loads(path.read_text()))
+            continue
+        records.append(collect(v, models, out, Path(work), synthesise))
+    names = plot(records, out)
+    (out / "README.md").write_text(markdown(records, names))
+    print(f"-> {out / 'README.md'} ({len(records)} models; "
+          f"{sum(1 for r in records if r.get('synth'))} synthesised)")
+    return records

@@ -1,0 +1,74 @@
+"""`make report`: the headline arithmetic on hand-made records, and one real model measured
+end to end (Verilator; Yosys is exercised by test_synth.py) with its cache."""
+import json
+
+import pytest
+
+from streamcnn.errors import StreamcnnError
+from streamcnn.report.collect import collect
+from streamcnn.report.render import headline, markdown
+from streamcnn.report.run import run
+
+
+def _rec(v, acc, dsp, lut, bits=6, synth=True):
+    r = {"variant": v, "float_accuracy": acc, "firmware_accuracy": acc, "bits": bits,
+         "pruned": v.startswith(("qp", "bp")), "auto": False,
+         "rtlsim": {"latency": 1001, "ii": 1024, "mismatches": 0}}
+    if synth:
+        r["synth"] = {"totals": {"DSP": dsp, "CLB_LUT": lut, "FF": 1, "BRAM36": 0}}
+    return r
+
+
+def test_headline_picks_the_cheapest_model_within_the_loss():
+    recs = [_rec("bf", 0.95, 400, 100_000, None), _rec("q8", 0.951, 300, 90_000, 8),
+            _rec("qp6", 0.95, 100, 80_000), _rec("qp2", 0.90, 40, 30_000, 2),
+            _rec("qp1", 0.80, 0, 10_000, 1), _rec("q4", 0.99, 1, 1, 4, synth=False)]
+    dsp = headline(recs, "DSP")
+    # no loss: QP6 (100 of 400) beats Q8; q4 is not synthesised so it cannot count
+    assert "QP6" in dsp[0] and "75.0% fewer" in dsp[0]
+    # <= 6 points: QP2 (40 of 400, 5 points lost); QP1 lost 15
+    assert "QP2" in dsp[1] and "90.0% fewer" in dsp[1]
+    assert "QP2" in headline(recs, "CLB_LUT")[1] and "70.0% fewer" in headline(recs, "CLB_LUT")[1]
+    assert "not synthesised" in headline(recs[1:], "DSP")[0]
+
+
+def test_table_marks_what_is_not_measured():
+    text = markdown([_rec("bf", 0.95, 400, 100_000, None), _rec("qp6", 0.95, 0, 0, synth=False)],
+                    ["p.png"])
+    qp6 = next(ln for ln in text.splitlines() if ln.startswith("| QP6"))
+    assert "| – | – | – | – | 1,001 | 5.00 | 1,024 | 0 |" in qp6
+    assert "![p.png](p.png)" in text and "hls4ml QP6 | 353 | 118,931" in text
+
+
+@pytest.fixture(scope="module")
+def zoo(tmp_path_factory):
+    """One SVHN-topology model saved as a shipped `qp4`, with its metrics."""
+    from streamcnn.zoo import untrained_svhn
+    d = tmp_path_factory.mktemp("zoo")
+    untrained_svhn(4, pruned=True).save(d / "qp4.h5")
+    (d / "qp4.json").write_text(json.dumps({"test_accuracy": 0.5, "firmware_accuracy": 0.5,
+                                            "firmware_arithmetic": "exact"}))
+    return d
+
+
+def test_collect_measures_then_reuses(zoo, tmp_path):
+    said = []
+    r = collect("qp4", zoo, tmp_path / "out", tmp_path / "work", synthesise=False,
+                log=said.append)
+    assert said and r["rtlsim"]["mismatches"] == 0 and r["rtlsim"]["images"] > 0
+    assert r["rtlsim"]["latency"] <= 1044 and r["rtlsim"]["ii"] == 1024   # hls4ml: 1,044 / 1,028
+    assert "synth" not in r and r["bits"] == 4 and r["pruned"]
+    said.clear()
+    again = collect("qp4", zoo, tmp_path / "out", tmp_path / "work", synthesise=False,
+                    log=said.append)
+    assert said == [] and again["rtlsim"] == r["rtlsim"]       # same Verilog: from the cache
+    assert json.loads((tmp_path / "out" / "qp4.json").read_text()) == again
+
+
+def test_run_writes_table_and_plot(zoo, tmp_path):
+    run(zoo, tmp_path / "out", tmp_path / "work", synthesise=False)
+    text = (tmp_path / "out" / "README.md").read_text()
+    assert "| QP4 | 4 | yes | 50.00 | 50.00 |" in text
+    assert (tmp_path / "out" / "resources_vs_bits.png").stat().st_size > 10_000
+    with pytest.raises(StreamcnnError, match="--only q5: not a shipped model"):
+        run(zoo, tmp_path / "out", tmp_path / "work", only=["q5"])
