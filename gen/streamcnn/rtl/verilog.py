@@ -26,19 +26,37 @@ def render(template: str, **ctx) -> str:
 class Named:
     name: str
     expr: str
+    width: int = 0
 
 
-def _extend(i: int, in_w: int, signed: bool, acc_w: int) -> str:
-    """Input i of the packed word, sign- or zero-extended (or cut) to acc_w bits."""
+def signed_width(lo: int, hi: int) -> int:
+    """Bits of the narrowest two's complement word holding every value in [lo, hi]."""
+    return 1 + max(hi.bit_length() if hi > 0 else 0, (-lo - 1).bit_length() if lo < 0 else 0)
+
+
+def _resize(name: str, w_src: int, w: int) -> str:
+    """`name` (two's complement, w_src bits) sign-extended or cut to w bits."""
+    if w == w_src:
+        return name
+    if w < w_src:
+        return f"{name}[{w - 1}:0]"
+    return f"{{{{{w - w_src}{{{name}[{w_src - 1}]}}}}, {name}}}"
+
+
+def _shifted(name: str, w_src: int, k: int, w: int) -> str:
+    """The parts of a concatenation {...} that is (name << k) on w bits."""
+    if k >= w:
+        return f"{w}'d0"
+    return _resize(name, w_src, w - k) + (f", {k}'d0" if k else "")
+
+
+def _input(i: int, in_w: int, signed: bool, w: int) -> str:
+    """Input i of the packed word as a w-bit two's complement value (or its low w bits)."""
     lo = i * in_w
-    if acc_w <= in_w:
-        return f"s_axis_tdata[{lo + acc_w - 1}:{lo}]"
-    top = f"{{{acc_w - in_w}{{s_axis_tdata[{lo + in_w - 1}]}}}}" if signed else f"{acc_w - in_w}'d0"
+    if w <= in_w:
+        return f"s_axis_tdata[{lo + w - 1}:{lo}]"
+    top = f"{{{w - in_w}{{s_axis_tdata[{lo + in_w - 1}]}}}}" if signed else f"{w - in_w}'d0"
     return f"{{{top}, s_axis_tdata[{lo + in_w - 1}:{lo}]}}"
-
-
-def _const(v: int, w: int) -> str:
-    return f"{w}'d{v % (1 << w)}"
 
 
 def _sum(parts: list[tuple[int, str]], w: int) -> str:
@@ -54,26 +72,41 @@ def _sum(parts: list[tuple[int, str]], w: int) -> str:
 
 def mac_module(name: str, layer: str, weights: np.ndarray, bias: np.ndarray | None,
                in_w: int, in_signed: bool, acc_w: int) -> tuple[str, int, int]:
-    """The Verilog of y = bias + x @ weights; returns (text, pipeline depth, adders)."""
+    """The Verilog of y = bias + x @ weights; returns (text, pipeline depth, adders).
+
+    Every register is as wide as the exact range of its partial sum (at most acc_w, where
+    arithmetic modulo 2^acc_w is still exact for the final sum): synthesis gets no adder
+    bits that can only ever hold sign copies."""
     trees, depth = mac.build(np.asarray(weights, np.int64), bias)
     used = sorted({t.src for tr in trees for g in tr.leaves for t in g if t.src >= 0})
-    inputs = [Named(f"x{i}", _extend(i, in_w, in_signed, acc_w)) for i in used]
+    x_lo, x_hi = (-(1 << (in_w - 1)), (1 << (in_w - 1)) - 1) if in_signed else (0, (1 << in_w) - 1)
+    x_w = min(signed_width(x_lo, x_hi), acc_w)
+    inputs = [Named(f"x{i}", _input(i, in_w, in_signed, x_w), x_w) for i in used]
     levels: list[list[Named]] = [[] for _ in range(depth)]    # registers per pipeline stage
     outputs = []
     for o, tr in enumerate(trees):
-        prev = []
+        prev = []                               # (name, width, lo, hi) of the level below
         for j, g in enumerate(tr.leaves):
-            ops = [(t.sign, _const(t.value, acc_w) if t.src < 0 else
-                    (f"x{t.src}" if t.shift == 0 else f"(x{t.src} << {t.shift})")) for t in g]
-            levels[0].append(Named(f"y{o}_0_{j}", _sum(ops, acc_w)))
-            prev.append(levels[0][-1].name)
+            lo = hi = 0
+            for t in g:
+                a, b = (t.value, t.value) if t.src < 0 else (x_lo << t.shift, x_hi << t.shift)
+                a, b = (a, b) if t.sign > 0 else (-b, -a)
+                lo, hi = lo + a, hi + b
+            w = min(signed_width(lo, hi), acc_w)
+            ops = [(1, f"{w}'d{(t.sign * t.value) % (1 << w)}") if t.src < 0 else
+                   (t.sign, "{" + _shifted(f"x{t.src}", x_w, t.shift, w) + "}") for t in g]
+            levels[0].append(Named(f"y{o}_0_{j}", _sum(ops, w), w))
+            prev.append((levels[0][-1].name, w, lo, hi))
         for lv, groups in enumerate(tr.levels, 1):
             cur = []
             for j, g in enumerate(groups):
-                levels[lv].append(Named(f"y{o}_{lv}_{j}", _sum([(1, prev[k]) for k in g], acc_w)))
-                cur.append(levels[lv][-1].name)
+                lo, hi = sum(prev[k][2] for k in g), sum(prev[k][3] for k in g)
+                w = min(signed_width(lo, hi), acc_w)
+                expr = _sum([(1, "{" + _resize(prev[k][0], prev[k][1], w) + "}") for k in g], w)
+                levels[lv].append(Named(f"y{o}_{lv}_{j}", expr, w))
+                cur.append((levels[lv][-1].name, w, lo, hi))
             prev = cur
-        outputs.append(prev[0])
+        outputs.append(Named(f"out{o}", _resize(prev[0][0], prev[0][1], acc_w), acc_w))
     n_adders = mac.adders(trees)
     text = render("mac.v.j2", name=name, layer=layer, n_in=weights.shape[0], n_out=weights.shape[1],
                   in_w=in_w, in_signed=in_signed, acc_w=acc_w, depth=depth, inputs=inputs,
