@@ -1,6 +1,7 @@
 """`make report`: the headline arithmetic on hand-made records, and one real model measured
 end to end (Verilator; Yosys is exercised by test_synth.py) with its cache."""
 import json
+from pathlib import Path
 
 import pytest
 
@@ -51,16 +52,15 @@ def zoo(tmp_path_factory):
     return d
 
 
-def test_collect_measures_then_reuses(zoo, tmp_path):
+def test_collect_measures_then_reuses(zoo, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)           # relative folders, as `make report` passes them
     said = []
-    r = collect("qp4", zoo, tmp_path / "out", tmp_path / "work", synthesise=False,
-                log=said.append)
+    r = collect("qp4", zoo, Path("out"), Path("work"), synthesise=False, log=said.append)
     assert said and r["rtlsim"]["mismatches"] == 0 and r["rtlsim"]["images"] > 0
     assert r["rtlsim"]["latency"] <= 1044 and r["rtlsim"]["ii"] == 1024   # hls4ml: 1,044 / 1,028
     assert "synth" not in r and r["bits"] == 4 and r["pruned"]
     said.clear()
-    again = collect("qp4", zoo, tmp_path / "out", tmp_path / "work", synthesise=False,
-                    log=said.append)
+    again = collect("qp4", zoo, Path("out"), Path("work"), synthesise=False, log=said.append)
     assert said == [] and again["rtlsim"] == r["rtlsim"]       # same Verilog: from the cache
     assert json.loads((tmp_path / "out" / "qp4.json").read_text()) == again
 

@@ -152,7 +152,7 @@ def _pixels(rtl: Path) -> int:
 def run(build_dir: Path, graph: Graph, x_int: np.ndarray, simulator: str = "verilator",
         gap: int = 0, stall: int = 0, seed: int = 1, progress: bool = True) -> RtlsimResult:
     from tqdm import tqdm
-    rtl = Path(build_dir) / "rtl"
+    rtl = Path(build_dir).resolve() / "rtl"     # the simulator runs in its own folder
     if not (rtl / "files.f").is_file():
         raise StreamcnnError(f"{rtl}: no generated RTL (run `streamcnn convert` first)")
     p = ports(graph)
