@@ -79,13 +79,11 @@ def test_accuracy_curve_has_the_papers_shape():
 
 @pytest.mark.parametrize("v", SHIPPED)
 def test_hls_csim_equals_golden_on_shipped_model(v, tmp_path):
-    from streamcnn.config import Config
     from streamcnn.hls import csim
     from streamcnn.hls.project import write_project
-    from streamcnn.zoo.metrics import FLOAT_PRECISION
+    from streamcnn.zoo.metrics import firmware_config
     # float models are post-training quantised, as the paper's BF/BP
-    cfg = Config.from_dict({"Model": {"Precision": FLOAT_PRECISION}} if VARIANTS[v].bits is None
-                           else {})
+    cfg = firmware_config(VARIANTS[v].bits is None)
     graph = from_keras(MODELS / f"{v}.h5", cfg)
     hls = write_project(graph, cfg, tmp_path)
     x = quantize_input(graph, with_real_svhn(load("synth", "test", 1000)[0]))

@@ -120,7 +120,7 @@ class Chain:
 
     def _approximate(self, p: RequantParams, f, levels: int) -> RequantParams:
         """A rounded affine form instead of a table of `levels` thresholds per channel;
-        how often it differs from Keras is measured on the thresholds and a sample."""
+        how often it differs from Keras is measured on a random sample of accumulators."""
         acc_bits = int(np.maximum(np.abs(self.lo), np.abs(self.hi)).max()).bit_length() + 1
         # One clip range per layer: the union of the channels' ranges (a ReLU's floor is 0
         # even when the output type is signed).

@@ -22,14 +22,6 @@ def rtl_hash(build: Path) -> str:
     return h.hexdigest()
 
 
-def _config(variant):
-    from ..config import Config
-    from ..zoo.metrics import FLOAT_PRECISION
-    # the float models are post-training quantised, as the paper's BF/BP (and the metrics)
-    return Config.from_dict({"Model": {"Precision": FLOAT_PRECISION}} if variant.bits is None
-                            else {})
-
-
 def _rtlsim(build: Path, graph) -> dict:
     from ..data import load
     from ..golden import emulate, quantize_input
@@ -56,6 +48,7 @@ def collect(name: str, models: Path, out: Path, work: Path, synthesise: bool = T
             log=print) -> dict:
     """OUT/<name>.json for models/<name>.h5, re-measured only where the Verilog changed."""
     from ..build import convert
+    from ..zoo.metrics import firmware_config
     from ..zoo.variants import variant
     models, out, work = Path(models), Path(out), Path(work)
     h5, metrics = models / f"{name}.h5", models / f"{name}.json"
@@ -64,7 +57,7 @@ def collect(name: str, models: Path, out: Path, work: Path, synthesise: bool = T
     m = json.loads(metrics.read_text())
     build = work / name
     shutil.rmtree(build, ignore_errors=True)
-    graph = convert(h5, build, _config(variant(name)))
+    graph = convert(h5, build, firmware_config(variant(name).bits is None))
     digest = rtl_hash(build)
     path = out / f"{name}.json"
     old = json.loads(path.read_text()) if path.is_file() else {}

@@ -10,6 +10,12 @@ import numpy as np
 FLOAT_PRECISION = "ap_fixed<16,6,AP_RND_CONV,AP_SAT>"
 
 
+def firmware_config(float_model: bool):
+    """The conversion config of a shipped model: FLOAT_PRECISION for float models."""
+    from ..config import Config
+    return Config.from_dict({"Model": {"Precision": FLOAT_PRECISION}} if float_model else {})
+
+
 def sparsity(model) -> dict[str, float]:
     """Fraction of exact zeros in each stored conv/dense kernel."""
     return {l.name: float(np.mean(l.kernel.numpy() == 0)) for l in model.layers
@@ -45,14 +51,12 @@ def bits(model) -> dict[str, int | None]:
 
 def golden_classes(model, x: np.ndarray) -> tuple[np.ndarray | None, str]:
     """Classes from the bit-exact golden model, or None and the reason it does not apply."""
-    from ..config import Config
     from ..errors import StreamcnnError
     from ..frontend import from_keras
     from ..golden import emulate, quantize_input
     float_model = not quantizers(model) or all(v == "float32" for v in quantizers(model).values())
-    cfg = Config.from_dict({"Model": {"Precision": FLOAT_PRECISION}} if float_model else {})
     try:
-        g = from_keras(model, cfg)
+        g = from_keras(model, firmware_config(float_model))
     except StreamcnnError as e:
         return None, str(e)
     return emulate(g, quantize_input(g, x)).classes, ("exact" if g.exact else "post-training")
