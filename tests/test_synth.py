@@ -73,7 +73,7 @@ def test_errors(tmp_path):
     with pytest.raises(StreamcnnError, match="network.v"):
         synth(tmp_path)
     (tmp_path / "rtl" / "network.v").write_text("module network(; endmodule\n")
-    with pytest.raises(StreamcnnError, match=r"Yosys failed .*network\.v:1: ERROR: syntax error"):
+    with pytest.raises(StreamcnnError, match=r"Yosys failed elaborating .*network\.v:1: ERROR: syntax error"):
         synth(tmp_path, progress=False)
 
 
@@ -97,6 +97,28 @@ def test_small_design(small):
     assert 0 < s["utilization_pct"]["CLB_LUT"] < 100
     assert s["latch_warnings"] == []      # every combinational temporary assigned on every path
     table.print_summary(s)
+
+
+def test_module_runs_equal_one_run(small):
+    """The per-module runs give the cells of one Yosys run over the whole design."""
+    import subprocess
+    build, s = small
+    ys = build / "reports" / "whole.ys"
+    ys.write_text("read_verilog " + " ".join(yosys.read_files_f(build / "rtl")) + "\n"
+                  f"synth_xilinx -family {yosys.FAMILY} -top network -noiopad -noclkbuf\n"
+                  "tee -q -o reports/whole.json stat -json -top network\n")
+    subprocess.run(yosys._command() + ["-s", "reports/whole.ys"], cwd=build, check=True,
+                   stdout=subprocess.DEVNULL)
+    whole = json.loads((build / "reports" / "whole.json").read_text())
+    modules = {m.lstrip("\\") for m in whole["modules"]}          # not primitives
+    cells = {k: v for k, v in whole["design"]["num_cells_by_type"].items()
+             if v and k.lstrip("\\") not in modules}
+    assert cells == s["cells_by_type"]
+    # one run per module: the top, and each block (derived ones named with their hash)
+    runs = s["module_seconds"]
+    assert "network" in runs and all(t > 0 for t in runs.values())
+    blocks = {r["module"] for r in s["instances"].values()}
+    assert all(any(k == m or k.startswith(m + "_") for k in runs) for m in blocks), runs
 
 
 def test_macs_are_multiplier_free(small):

@@ -116,7 +116,8 @@ def cmd_rtlsim(args):
 def cmd_synth(args):
     from .synth import synth
     from .synth.table import print_summary
-    opts = {} if args.tool == "yosys" else {"source": args.source, "dry_run": args.dry_run}
+    opts = ({"jobs": args.jobs} if args.tool == "yosys" else
+            {"source": args.source, "dry_run": args.dry_run})
     s = synth(Path(args.build), args.tool, **opts)
     if not s.get("dry_run"):
         print_summary(s)
@@ -126,7 +127,8 @@ def cmd_synth(args):
 def cmd_report(args):
     from .report.run import run
     only = [v.strip().lower() for v in args.only.split(",") if v.strip()] if args.only else None
-    run(Path(args.models), Path(args.output), Path(args.work), only, not args.no_synth)
+    run(Path(args.models), Path(args.output), Path(args.work), only, not args.no_synth,
+        args.jobs)
 
 
 def cmd_hls(args):
@@ -186,6 +188,10 @@ def cmd_train(args):
           f"{m['epochs_run']} epochs in {m['train_seconds']:.0f} s -> {Path(args.output).with_suffix('.h5')}")
 
 
+JOBS_HELP = ("Yosys runs at once, one per module (default: one per core; each takes up to "
+             "a few GB on the 16-bit models)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="streamcnn", description=__doc__)
     p.add_argument("--debug", action="store_true", help="show tracebacks on errors")
@@ -231,6 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="Vivado: the generated Verilog core or the exported Vitis HLS IP")
     sy.add_argument("--dry-run", action="store_true",
                     help="Vivado: run fpga/build.tcl under tclsh and list the commands")
+    sy.add_argument("--jobs", type=int, help=JOBS_HELP)
     sy.set_defaults(func=cmd_synth)
     rp = sub.add_parser("report", help="the results table and plots of every shipped model "
                                        "(RTL simulation + Yosys, cached by the Verilog's hash)")
@@ -240,6 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--only", help="comma-separated variants to (re)measure; others keep "
                                    "their recorded figures")
     rp.add_argument("--no-synth", action="store_true", help="skip models not yet synthesised")
+    rp.add_argument("--jobs", type=int, help=JOBS_HELP)
     rp.set_defaults(func=cmd_report)
     h = sub.add_parser("hls", help="run Vitis HLS on BUILD/hls (needs vitis_hls on PATH)")
     h.add_argument("build")

@@ -34,9 +34,9 @@ def _rtlsim(build: Path, graph) -> dict:
             "latency": int(r.latency.max()), "ii": int(r.interval.max())}
 
 
-def _synth(build: Path) -> dict:
+def _synth(build: Path, jobs: int | None) -> dict:
     from ..synth import synth
-    s = synth(build, "yosys", progress=False)
+    s = synth(build, "yosys", progress=False, jobs=jobs)
     keep = ("CLB_LUT", "LUT", "FF", "DSP", "BRAM36", "CARRY")
     return {"tool": s["tool"], "version": s["version"], "seconds": s["seconds"],
             "totals": {k: s["totals"].get(k) for k in keep},
@@ -45,7 +45,7 @@ def _synth(build: Path) -> dict:
 
 
 def collect(name: str, models: Path, out: Path, work: Path, synthesise: bool = True,
-            log=print) -> dict:
+            log=print, jobs: int | None = None) -> dict:
     """OUT/<name>.json for models/<name>.h5, re-measured only where the Verilog changed."""
     from ..build import convert
     from ..zoo.metrics import firmware_config
@@ -77,7 +77,7 @@ def collect(name: str, models: Path, out: Path, work: Path, synthesise: bool = T
         rec["synth"] = old["synth"]
     elif synthesise:
         log(f"{name}: Yosys synthesis (minutes)")
-        rec["synth"] = _synth(build)
+        rec["synth"] = _synth(build, jobs)
     out.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(rec, indent=2) + "\n")
     return rec

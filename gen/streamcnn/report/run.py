@@ -11,7 +11,7 @@ from .render import markdown
 
 
 def run(models: Path, out: Path, work: Path, only: list[str] | None = None,
-        synthesise: bool = True) -> list[dict]:
+        synthesise: bool = True, jobs: int | None = None) -> list[dict]:
     from ..zoo.variants import VARIANTS
     models, out = Path(models), Path(out)
     shipped = [v for v in VARIANTS if (models / f"{v}.h5").is_file()]
@@ -27,7 +27,7 @@ def run(models: Path, out: Path, work: Path, only: list[str] | None = None,
             if path.is_file():
                 records.append(json.loads(path.read_text()))
             continue
-        records.append(collect(v, models, out, Path(work), synthesise))
+        records.append(collect(v, models, out, Path(work), synthesise, jobs=jobs))
     names = plot(records, out)
     (out / "README.md").write_text(markdown(records, names))
     print(f"-> {out / 'README.md'} ({len(records)} models; "

@@ -12,6 +12,7 @@ TOOLS = ("yosys", "vivado")
 
 def synth(build: Path, tool: str = "yosys", progress: bool = True, **options) -> dict:
     """Synthesise BUILD/rtl with `tool`, write BUILD/reports/synth.json and return it.
+    Yosys options: top, jobs (parallel runs, one per module; default one per core).
     Vivado options (see vivado.run): top, source ("rtl" or "hls"), dry_run."""
     build = Path(build)
     if tool not in TOOLS:
@@ -20,11 +21,11 @@ def synth(build: Path, tool: str = "yosys", progress: bool = True, **options) ->
         raise StreamcnnError(f"build folder {build} not found: run `streamcnn convert` first")
     if tool == "yosys":
         from . import yosys
-        top = options.pop("top", "network")
+        top, jobs = options.pop("top", "network"), options.pop("jobs", None)
         if options:
             raise StreamcnnError(f"Yosys synthesis takes no option {sorted(options)[0]}")
-        summary = yosys.summarise(yosys.run(build, top, progress), build / "rtl" / "network.v",
-                                  top)
+        summary = yosys.summarise(yosys.run(build, top, progress, jobs),
+                                  build / "rtl" / "network.v", top)
     else:
         from . import vivado
         summary = vivado.run(build, progress=progress, **options)

@@ -44,7 +44,7 @@ def print_summary(summary: dict) -> None:
                                      if k in ("WNS", "TNS", "WHS", "THS")))
     if summary.get("latch_warnings"):
         print(f"warning: {len(summary['latch_warnings'])} latch warning(s), see "
-              "reports/yosys.log")
+              "the logs in reports/yosys/")
 
 
 def compare_hls4ml(summary: dict) -> str:
