@@ -55,7 +55,7 @@ synth: gen
 # A model whose Verilog changed is synthesised again (minutes each); ONLY=qp6,q6 limits that.
 ONLY ?=
 report: setup
-	$(BIN)/streamcnn report --models $(ZOO) -o results $(if $(ONLY),--only $(ONLY))
+	$(BIN)/streamcnn report --models $(ZOO) -o results --readme README.md $(if $(ONLY),--only $(ONLY))
 
 # The shipped model family on the synthetic set, in warm-start order (each Q<p> from the
 # next wider, each pruned model from its unpruned twin, AQ searched from BF); existing

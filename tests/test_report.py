@@ -7,7 +7,7 @@ import pytest
 
 from streamcnn.errors import StreamcnnError
 from streamcnn.report.collect import collect
-from streamcnn.report.render import headline, markdown
+from streamcnn.report.render import BEGIN, END, headline, markdown
 from streamcnn.report.run import run
 
 
@@ -66,9 +66,18 @@ def test_collect_measures_then_reuses(zoo, tmp_path, monkeypatch):
 
 
 def test_run_writes_table_and_plot(zoo, tmp_path):
-    run(zoo, tmp_path / "out", tmp_path / "work", synthesise=False)
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# Tool\n\n## Results\n\n{BEGIN}\nold\n{END}\n\n## Next\n")
+    run(zoo, tmp_path / "out", tmp_path / "work", synthesise=False, readme=readme)
     text = (tmp_path / "out" / "README.md").read_text()
     assert "| QP4 | 4 | yes | 50.00 | 50.00 |" in text
+    top = readme.read_text()                   # its section replaced, the rest kept
+    assert top.startswith("# Tool\n\n## Results\n\n" + BEGIN) and top.endswith(END + "\n\n## Next\n")
+    assert "old" not in top and "| QP4 | 4 | yes | 50.00 | 50.00 |" in top
+    assert "![resources_vs_bits.png](out/resources_vs_bits.png)" in top
+    readme.write_text("# Tool\n")
+    with pytest.raises(StreamcnnError, match="README.md: no results section"):
+        run(zoo, tmp_path / "out", tmp_path / "work", synthesise=False, readme=readme)
     assert (tmp_path / "out" / "resources_vs_bits.png").stat().st_size > 10_000
     with pytest.raises(StreamcnnError, match="--only q5: not a shipped model"):
         run(zoo, tmp_path / "out", tmp_path / "work", only=["q5"])

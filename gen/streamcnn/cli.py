@@ -128,7 +128,7 @@ def cmd_report(args):
     from .report.run import run
     only = [v.strip().lower() for v in args.only.split(",") if v.strip()] if args.only else None
     run(Path(args.models), Path(args.output), Path(args.work), only, not args.no_synth,
-        args.jobs)
+        args.jobs, args.readme and Path(args.readme))
 
 
 def cmd_hls(args):
@@ -248,6 +248,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "their recorded figures")
     rp.add_argument("--no-synth", action="store_true", help="skip models not yet synthesised")
     rp.add_argument("--jobs", type=int, help=JOBS_HELP)
+    rp.add_argument("--readme", help="also rewrite the results section of this README "
+                                     "(between its results: begin/end marker lines)")
     rp.set_defaults(func=cmd_report)
     h = sub.add_parser("hls", help="run Vitis HLS on BUILD/hls (needs vitis_hls on PATH)")
     h.add_argument("build")

@@ -2,16 +2,20 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from ..errors import StreamcnnError
 from .collect import collect
 from .plots import plot
-from .render import markdown
+from .render import markdown, update_readme
 
 
 def run(models: Path, out: Path, work: Path, only: list[str] | None = None,
-        synthesise: bool = True, jobs: int | None = None) -> list[dict]:
+        synthesise: bool = True, jobs: int | None = None,
+        readme: Path | None = None) -> list[dict]:
+    """Measure the shipped models (or `only` these), write OUT/README.md and the plots, and
+    the results section of `readme` when given."""
     from ..zoo.variants import VARIANTS
     models, out = Path(models), Path(out)
     shipped = [v for v in VARIANTS if (models / f"{v}.h5").is_file()]
@@ -30,6 +34,9 @@ def run(models: Path, out: Path, work: Path, only: list[str] | None = None,
         records.append(collect(v, models, out, Path(work), synthesise, jobs=jobs))
     names = plot(records, out)
     (out / "README.md").write_text(markdown(records, names))
+    if readme is not None:
+        update_readme(readme, records, [os.path.relpath(out / n, Path(readme).parent)
+                                        for n in names])
     print(f"-> {out / 'README.md'} ({len(records)} models; "
           f"{sum(1 for r in records if r.get('synth'))} synthesised)")
     return records
