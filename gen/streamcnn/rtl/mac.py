@@ -12,7 +12,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-FAN_IN = 3          # operands added per register stage (ternary adders fit LUT6 + carry)
+FAN_IN = 3          # operands per adder (ternary adders fit LUT6 + carry)
+# Adder levels between two registers: two ternary levels take about 2 x (LUT + carry +
+# route) = 2.5 ns on UltraScale+, inside the 5 ns clock; a register after every level
+# cost three times the flip-flops (the leaf level alone holds a third of all sums).
+LEVELS_PER_STAGE = 2
 
 
 def csd(w: int) -> list[tuple[int, int]]:
@@ -56,8 +60,8 @@ def chunks(items: list, n: int) -> list[list]:
 
 
 def tree(ts: list[Term], depth: int) -> Tree:
-    """An adder tree of exactly `depth` register stages (so every output of a layer
-    arrives in the same cycle); a stage with one operand is a plain delay."""
+    """An adder tree of exactly `depth` levels (so every output of a layer arrives in the
+    same cycle); a level with one operand is a plain wire or delay."""
     leaves = chunks(ts, FAN_IN) or [[]]
     levels, width = [], len(leaves)
     for _ in range(depth - 1):
@@ -68,12 +72,18 @@ def tree(ts: list[Term], depth: int) -> Tree:
 
 
 def depth_for(n_terms: int) -> int:
-    """Register stages needed to add n terms FAN_IN at a time (at least one)."""
+    """Adder levels needed to add n terms FAN_IN at a time (at least one)."""
     d, n = 1, -(-max(n_terms, 1) // FAN_IN)
     while n > 1:
         n = -(-n // FAN_IN)
         d += 1
     return d
+
+
+def registered(depth: int) -> list[bool]:
+    """Which of `depth` adder levels end in a register: every LEVELS_PER_STAGE-th and the
+    last (the output is registered); the leaf level, the widest, is not unless alone."""
+    return [(lv + 1) % LEVELS_PER_STAGE == 0 or lv == depth - 1 for lv in range(depth)]
 
 
 def build(weights: np.ndarray, bias: np.ndarray | None) -> tuple[list[Tree], int]:

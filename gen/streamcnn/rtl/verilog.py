@@ -72,7 +72,7 @@ def _sum(parts: list[tuple[int, str]], w: int) -> str:
 
 def mac_module(name: str, layer: str, weights: np.ndarray, bias: np.ndarray | None,
                in_w: int, in_signed: bool, acc_w: int) -> tuple[str, int, int]:
-    """The Verilog of y = bias + x @ weights; returns (text, pipeline depth, adders).
+    """The Verilog of y = bias + x @ weights; returns (text, register stages, adders).
 
     Every register is as wide as the exact range of its partial sum (at most acc_w, where
     arithmetic modulo 2^acc_w is still exact for the final sum): synthesis gets no adder
@@ -82,7 +82,7 @@ def mac_module(name: str, layer: str, weights: np.ndarray, bias: np.ndarray | No
     x_lo, x_hi = (-(1 << (in_w - 1)), (1 << (in_w - 1)) - 1) if in_signed else (0, (1 << in_w) - 1)
     x_w = min(signed_width(x_lo, x_hi), acc_w)
     inputs = [Named(f"x{i}", _input(i, in_w, in_signed, x_w), x_w) for i in used]
-    levels: list[list[Named]] = [[] for _ in range(depth)]    # registers per pipeline stage
+    levels: list[list[Named]] = [[] for _ in range(depth)]    # sums per adder level
     outputs = []
     for o, tr in enumerate(trees):
         prev = []                               # (name, width, lo, hi) of the level below
@@ -108,7 +108,13 @@ def mac_module(name: str, layer: str, weights: np.ndarray, bias: np.ndarray | No
             prev = cur
         outputs.append(Named(f"out{o}", _resize(prev[0][0], prev[0][1], acc_w), acc_w))
     n_adders = mac.adders(trees)
+    # Each level: its sums, whether they are registers, and the valid bit that loads them.
+    stages, n_stages = [], 0
+    for regs, reg in zip(levels, mac.registered(depth)):
+        stages.append({"regs": regs, "registered": reg,
+                       "load": f"valid[{n_stages - 1}]" if n_stages else "s_axis_tvalid"})
+        n_stages += reg
     text = render("mac.v.j2", name=name, layer=layer, n_in=weights.shape[0], n_out=weights.shape[1],
-                  in_w=in_w, in_signed=in_signed, acc_w=acc_w, depth=depth, inputs=inputs,
-                  levels=levels, outputs=outputs, n_adders=n_adders)
-    return text, depth, n_adders
+                  in_w=in_w, in_signed=in_signed, acc_w=acc_w, depth=n_stages, levels=stages,
+                  n_levels=depth, inputs=inputs, outputs=outputs, n_adders=n_adders)
+    return text, n_stages, n_adders
