@@ -1,0 +1,40 @@
+"""The multiplier-free MAC's building blocks: canonical signed digits, tree depth and which
+adder levels end in a register (the core's correctness is test_rtlsim.py's job)."""
+import numpy as np
+import pytest
+
+from streamcnn.rtl import mac
+
+
+def test_csd_reconstructs_without_adjacent_digits():
+    for w in range(-(1 << 12), 1 << 12):
+        digits = mac.csd(w)
+        assert sum(sign << k for sign, k in digits) == w, w
+        shifts = sorted(k for _, k in digits)
+        assert all(b - a >= 2 for a, b in zip(shifts, shifts[1:])), w   # no neighbours
+        assert all(sign in (1, -1) for sign, _ in digits), w
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 9, 10, 27, 28, 500])
+def test_tree_adds_every_term_once_in_depth_levels(n):
+    terms = [mac.Term(1, i) for i in range(n)]
+    depth = mac.depth_for(n)
+    assert mac.FAN_IN ** (depth - 1) < n <= mac.FAN_IN ** depth or (n == 1 and depth == 1)
+    t = mac.tree(terms, depth)
+    assert sorted(x.src for g in t.leaves for x in g) == list(range(n))
+    width = len(t.leaves)
+    for groups in t.levels:                          # each level consumes the previous one
+        assert sorted(i for g in groups for i in g) == list(range(width))
+        width = len(groups)
+    assert width == 1 and len(t.levels) == depth - 1
+
+
+@pytest.mark.parametrize("depth", range(1, 9))
+def test_registers_every_second_level_and_the_output(depth):
+    marks = mac.registered(depth)
+    assert len(marks) == depth and marks[-1]
+    at = [i for i, m in enumerate(marks) if m]
+    gaps = np.diff([-1] + at)                        # adder levels between two registers
+    assert gaps.max() <= mac.LEVELS_PER_STAGE
+    assert len(at) == -(-depth // mac.LEVELS_PER_STAGE)
+    assert marks[0] == (depth == 1)                  # the leaf sums are wires unless alone
