@@ -27,6 +27,7 @@ def test_headline_picks_the_cheapest_model_within_the_loss():
     dsp = headline(recs, "DSP")
     # no loss: QP6 (100 of 400) beats Q8; q4 is not synthesised so it cannot count
     assert "QP6" in dsp[0] and "75.0% fewer" in dsp[0]
+    assert f"{100 * (1 - 100 / 5386):.1f}% fewer" in dsp[0]        # against hls4ml's 5,386
     # <= 6 points: QP2 (40 of 400, 5 points lost); QP1 lost 15
     assert "QP2" in dsp[1] and "90.0% fewer" in dsp[1]
     assert "QP2" in headline(recs, "CLB_LUT")[1] and "70.0% fewer" in headline(recs, "CLB_LUT")[1]
