@@ -80,3 +80,12 @@ def test_config_file_roundtrip(tmp_path):
     c = Config.load(p)
     assert c.layer("conv1").reuse_factor == 4 and c.layer("conv1").strategy == "Resource"
     assert c.layer("other").reuse_factor == 2 and str(c.model.result) == "ap_fixed<12,4>"
+
+
+def test_layer_name_of_no_layer_is_refused():
+    """A LayerName entry for a layer the model lacks (a typo) must not be silently ignored."""
+    cfg = Config.from_dict({"LayerName": {"conv_1": {"ReuseFactor": 2}}}, "cfg.yml")
+    with pytest.raises(StreamcnnError, match=r"^cfg.yml: LayerName.conv_1: model '\w+' has no "
+                                             "layer of that name$"):
+        from_keras(small(QConv2D(4, 3, kernel_quantizer=quantized_bits(4, 0, alpha=1),
+                                 use_bias=False, name="conv1")), cfg)

@@ -133,6 +133,10 @@ class Converter:
     # --- driver ---------------------------------------------------------------
     def run(self) -> Graph:
         layers = self.model.layers
+        unknown = sorted(set(self.config.layers) - {layer.name for layer in layers})
+        if unknown:
+            raise StreamcnnError(f"{self.config.source}: LayerName.{unknown[0]}: model "
+                                 f"'{self.model.name}' has no layer of that name")
         for i, layer in enumerate(layers):
             kind = type(layer).__name__
             if i > 0 and len(layer._inbound_nodes) and not _follows(layer, layers[i - 1]):
