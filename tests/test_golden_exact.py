@@ -53,3 +53,23 @@ def test_requant_verified_exhaustively():
     for n in req:
         span = int(np.sum(n.params.steps[0].a_hi - n.params.steps[0].a_lo + 1))
         assert n.params.exhaustive and n.params.checked >= span
+
+
+def test_softmax_layer_is_the_softmax_activation():
+    """keras.layers.Softmax converts as Activation("softmax") does (Softmax: true keeps it)."""
+    import tensorflow as tf
+    from streamcnn.config import Config
+    from streamcnn.errors import StreamcnnError
+    from streamcnn.golden import emulate, quantize_input
+    base = untrained_svhn(6, pruned=True)
+    assert base.layers[-1].get_config()["activation"] == "softmax"
+    x = quantize_input(from_keras(base), random_images(8, seed=3))
+    logits = base.layers[-2].output
+    cfg = Config.from_dict({"Softmax": True})
+    graphs = [from_keras(tf.keras.Model(base.input, last(logits)), cfg)
+              for last in (tf.keras.layers.Activation("softmax"), tf.keras.layers.Softmax())]
+    assert [type(n).__name__ for n in graphs[1].nodes] == [type(n).__name__ for n in graphs[0].nodes]
+    a, b = (emulate(g, x) for g in graphs)
+    assert np.array_equal(a.logits_int, b.logits_int) and np.array_equal(a.classes, b.classes)
+    with pytest.raises(StreamcnnError, match="softmax over axis 0 is not supported"):
+        from_keras(tf.keras.Model(base.input, tf.keras.layers.Softmax(axis=0)(logits)))

@@ -79,6 +79,15 @@ def _named_activation(cv: Converter, layer, fn):
                              "(supported: relu, linear, softmax and QKeras quantizers)")
 
 
+@handles("Softmax")
+def _softmax(cv: Converter, layer):
+    # keras.layers.Softmax: the same final softmax as Activation("softmax"), over channels
+    if layer.axis not in (-1, cv.rank() - 1):
+        raise StreamcnnError(f"{_where(layer)}: softmax over axis {layer.axis} is not "
+                             "supported (only the last axis)")
+    cv.softmax = layer.name
+
+
 # --- multiply-accumulate layers -------------------------------------------------
 def _weights(cv: Converter, layer, values, quantizer_attr: str, kind: str):
     """Integer weights and their grid: QKeras' quantiser if any, else the config's type."""
