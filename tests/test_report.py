@@ -82,3 +82,16 @@ def test_run_writes_table_and_plot(zoo, tmp_path):
     assert (tmp_path / "out" / "resources_vs_bits.png").stat().st_size > 10_000
     with pytest.raises(StreamcnnError, match="--only q5: not a shipped model"):
         run(zoo, tmp_path / "out", tmp_path / "work", only=["q5"])
+
+
+def test_unmeasured_model_gets_a_row(zoo, tmp_path):
+    """A shipped model left out by --only and never measured still has its row, all "–"."""
+    import shutil
+    models = tmp_path / "models"
+    shutil.copytree(zoo, models)
+    (models / "qp6.h5").write_bytes(b"")                       # not read: not measured
+    (models / "qp6.json").write_text(json.dumps({"test_accuracy": 0.9, "firmware_accuracy": 0.9}))
+    run(models, tmp_path / "out", tmp_path / "work", only=["qp4"], synthesise=False)
+    text = (tmp_path / "out" / "README.md").read_text()
+    assert "| QP6 | 6 | yes | 90.00 | 90.00 | – | – | – | – | – | – | – | – |" in text
+    assert not (tmp_path / "out" / "qp6.json").exists()

@@ -44,6 +44,20 @@ def _synth(build: Path, jobs: int | None) -> dict:
                        for n, r in s["layers"].items()}}
 
 
+def unmeasured(name: str, models: Path) -> dict:
+    """A model's row before any measurement: its variant and the accuracies `make models`
+    recorded in models/<name>.json."""
+    from ..zoo.variants import variant
+    metrics = Path(models) / f"{name}.json"
+    if not metrics.is_file():
+        raise StreamcnnError(f"{metrics}: the model's metrics JSON is missing (run `make models`)")
+    m, v = json.loads(metrics.read_text()), variant(name)
+    return {"variant": name, "float_accuracy": m["test_accuracy"],
+            "firmware_accuracy": m["firmware_accuracy"],
+            "firmware_arithmetic": m.get("firmware_arithmetic"),
+            "bits": v.bits, "pruned": v.pruned, "auto": v.auto}
+
+
 def collect(name: str, models: Path, out: Path, work: Path, synthesise: bool = True,
             log=print, jobs: int | None = None) -> dict:
     """OUT/<name>.json for models/<name>.h5, re-measured only where the Verilog changed."""
@@ -54,7 +68,6 @@ def collect(name: str, models: Path, out: Path, work: Path, synthesise: bool = T
     h5, metrics = models / f"{name}.h5", models / f"{name}.json"
     if not h5.is_file() or not metrics.is_file():
         raise StreamcnnError(f"{h5}: model or its metrics JSON missing (run `make models`)")
-    m = json.loads(metrics.read_text())
     build = work / name
     shutil.rmtree(build, ignore_errors=True)
     graph = convert(h5, build, firmware_config(variant(name).bits is None))
@@ -62,11 +75,7 @@ def collect(name: str, models: Path, out: Path, work: Path, synthesise: bool = T
     path = out / f"{name}.json"
     old = json.loads(path.read_text()) if path.is_file() else {}
     same = old.get("rtl_sha256") == digest
-    rec = {"variant": name, "rtl_sha256": digest,
-           "float_accuracy": m["test_accuracy"], "firmware_accuracy": m["firmware_accuracy"],
-           "firmware_arithmetic": m.get("firmware_arithmetic"),
-           "bits": variant(name).bits, "pruned": variant(name).pruned,
-           "auto": variant(name).auto,
+    rec = {**unmeasured(name, models), "rtl_sha256": digest,
            "adders": json.loads((build / "rtl" / "core.json").read_text())["adders"]}
     if same and "rtlsim" in old:
         rec["rtlsim"] = old["rtlsim"]

@@ -79,8 +79,8 @@ def markdown(records: list[dict], plots: list[str]) -> str:
              "which the C and RTL simulations equal bit for bit. Resources: Yosys `synth_xilinx",
              "-family xcup` of the generated Verilog core (out of context, one Yosys run per",
              "module; LUT = CLB LUTs incl. LUTRAM/SRL). Latency and II: Verilator simulation",
-             "of that Verilog, first pixel",
-             f"accepted to result, at {CLOCK_MHZ} MHz. \"–\": not measured yet.", ""]
+             f"of that Verilog, first pixel accepted to result, at {CLOCK_MHZ} MHz. \"–\": not",
+             "measured yet.", ""]
     lines += table(records)
     lines += ["", "hls4ml + Vivado 2020.1 on the same topology (REFERENCE §2; a different "
               "synthesiser, so LUT counts compare only roughly):", "",

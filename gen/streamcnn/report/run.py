@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from ..errors import StreamcnnError
-from .collect import collect
+from .collect import collect, unmeasured
 from .plots import plot
 from .render import markdown, update_readme
 
@@ -26,10 +26,10 @@ def run(models: Path, out: Path, work: Path, only: list[str] | None = None,
         raise StreamcnnError(f"--only {unknown[0]}: not a shipped model; have {', '.join(shipped)}")
     records = []
     for v in shipped:
-        if only and v not in only:
-            path = out / f"{v}.json"           # keep its earlier figures, if any
-            if path.is_file():
-                records.append(json.loads(path.read_text()))
+        if only and v not in only:             # its earlier figures, or a row of "–"
+            path = out / f"{v}.json"
+            records.append(json.loads(path.read_text()) if path.is_file()
+                           else unmeasured(v, models))
             continue
         records.append(collect(v, models, out, Path(work), synthesise, jobs=jobs))
     names = plot(records, out)
