@@ -65,9 +65,10 @@ def collect(name: str, models: Path, out: Path, work: Path, synthesise: bool = T
     from ..zoo.metrics import firmware_config
     from ..zoo.variants import variant
     models, out, work = Path(models), Path(out), Path(work)
-    h5, metrics = models / f"{name}.h5", models / f"{name}.json"
-    if not h5.is_file() or not metrics.is_file():
-        raise StreamcnnError(f"{h5}: model or its metrics JSON missing (run `make models`)")
+    h5 = models / f"{name}.h5"
+    if not h5.is_file():
+        raise StreamcnnError(f"{h5}: model missing (run `make models`)")
+    rec = unmeasured(name, models)            # checks the metrics JSON before any work
     build = work / name
     shutil.rmtree(build, ignore_errors=True)
     graph = convert(h5, build, firmware_config(variant(name).bits is None))
@@ -75,7 +76,7 @@ def collect(name: str, models: Path, out: Path, work: Path, synthesise: bool = T
     path = out / f"{name}.json"
     old = json.loads(path.read_text()) if path.is_file() else {}
     same = old.get("rtl_sha256") == digest
-    rec = {**unmeasured(name, models), "rtl_sha256": digest,
+    rec = {**rec, "rtl_sha256": digest,
            "adders": json.loads((build / "rtl" / "core.json").read_text())["adders"]}
     if same and "rtlsim" in old:
         rec["rtlsim"] = old["rtlsim"]

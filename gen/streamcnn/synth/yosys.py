@@ -105,6 +105,7 @@ class _Job:
     module: str
     stem: str
     size: int
+    out: str                    # the file a successful run writes, under WORK
     proc: subprocess.Popen | None = None
     log: object = None
     t0: float = 0.0
@@ -122,20 +123,20 @@ def run(build: Path, top: str = "network", progress: bool = True,
     for stale in work.iterdir():
         stale.unlink()
     t0 = time.perf_counter()
-    elaborate = _Job("", "elaborate", 0)
+    elaborate = _Job("", "elaborate", 0, DESIGN)
     (work / "elaborate.ys").write_text(elaborate_script(sources, top))
     _run_all(build, [elaborate], 1, progress=False)
     design = modules_of(work / DESIGN)
     if f"\\{top}" not in design:
         raise StreamcnnError(f"Yosys found no module {top} in {build / 'rtl'}")
-    todo = sorted((_Job(m, _stem(m), size) for m, size in design.items()),
-                  key=lambda j: -j.size)           # largest first: the longest runs overlap
+    todo = [_Job(m, _stem(m), size, f"{_stem(m)}.{STAT}") for m, size in design.items()]
+    todo.sort(key=lambda j: -j.size)              # largest first: the longest runs overlap
     for job in todo:
         (work / f"{job.stem}.ys").write_text(module_script(job.module, f"\\{top}", job.stem))
     _run_all(build, todo, max(1, jobs or default_jobs()), progress)
     stat = {"modules": {}}
     for job in todo:
-        own = json.loads((work / f"{job.stem}.{STAT}").read_text())
+        own = json.loads((work / job.out).read_text())
         stat["modules"][job.module] = own["modules"][job.module]
         stat["creator"] = own.get("creator")
     logs = [(work / f"{j.stem}.log").read_text(errors="replace")
@@ -160,8 +161,7 @@ def _start(build: Path, job: _Job) -> _Job:
 def _finish(build: Path, job: _Job) -> None:
     job.log.close()
     job.seconds = time.perf_counter() - job.t0
-    out = build / WORK / (DESIGN if job.stem == "elaborate" else f"{job.stem}.{STAT}")
-    if job.proc.returncode or not out.is_file():
+    if job.proc.returncode or not (build / WORK / job.out).is_file():
         log = build / WORK / f"{job.stem}.log"
         what = f"module {_name(job.module)}" if job.module else "elaborating the design"
         raise StreamcnnError(f"Yosys failed {what} (exit {job.proc.returncode}), see {log}: "
