@@ -9,6 +9,7 @@ import subprocess
 import pytest
 
 import common
+from streamcnn.rtl.project import MODULE_DEPS
 
 # Non-default parameter sets (defaults are always linted); corner cases on purpose.
 EXTRA = {
@@ -23,6 +24,8 @@ EXTRA = {
                 {"OUT_SIGNED": 0, "OUT_W": 4, "ACC_W": 3, "M_W": 2, "B_W": 3, "SHIFT": 7},
                 {"ACC_W": 24, "M_W": 18, "B_W": 48, "SHIFT": 30}],
     "argmax": [{"N": 1}, {"N": 2, "W": 3}, {"N": 16, "W": 5}],
+    "requant_patched": [{"C": 3, "CH_W": 2, "N": 3, "D_W": 3, "OUT_SIGNED": 0, "OUT_W": 2},
+                        {"C": 1, "N": 1, "D_W": 9, "OUT_W": 8}],
 }
 
 SOURCES = sorted(common.RTL_DIR.glob("*.v"))
@@ -31,6 +34,11 @@ SOURCES = sorted(common.RTL_DIR.glob("*.v"))
 NEEDS_CORE = {f.stem for f in SOURCES if re.search(r"^\s*network\s", f.read_text(), re.M)}
 CASES = [(f.stem, {}) for f in SOURCES] + [
     (m, p) for m, ps in EXTRA.items() for p in ps if (common.RTL_DIR / f"{m}.v").exists()]
+
+
+def _files(module: str) -> list[str]:
+    """The module's file and those of the library modules it instantiates."""
+    return [str(common.RTL_DIR / f"{m}.v") for m in (module, *MODULE_DEPS.get(module, ()))]
 
 
 def _id(case):
@@ -47,7 +55,7 @@ def test_verilator_lint(case):
         pytest.skip("needs a generated core: linted by sim/network/test_streamcnn_axis.py")
     cmd = ["verilator", "--lint-only", "-Wall", "--top-module", module]
     cmd += [f"-G{k}={common.verilog_value(v)}" for k, v in params.items()]
-    cmd += [str(common.RTL_DIR / f"{module}.v")]
+    cmd += _files(module)
     r = subprocess.run(cmd, capture_output=True, text=True)
     out = r.stdout + r.stderr
     assert r.returncode == 0 and "%Warning" not in out and "%Error" not in out, out
@@ -59,6 +67,7 @@ def test_icarus_verilog2005(src, tmp_path):
         pytest.skip("iverilog not installed")
     if src.stem in NEEDS_CORE:
         pytest.skip("needs a generated core: linted by sim/network/test_streamcnn_axis.py")
-    r = subprocess.run(["iverilog", *common.IVERILOG_LINT, "-o", str(tmp_path / "a.out"), str(src)],
+    r = subprocess.run(["iverilog", *common.IVERILOG_LINT, "-s", src.stem, "-o", str(tmp_path / "a.out"),
+                        *_files(src.stem)],
                        capture_output=True, text=True)
     assert r.returncode == 0 and not (r.stdout + r.stderr).strip(), r.stdout + r.stderr

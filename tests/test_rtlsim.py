@@ -11,6 +11,7 @@ from streamcnn.build import convert
 from streamcnn.cli import main
 from streamcnn.data import load, random_images
 from streamcnn.golden import emulate, quantize_input
+from streamcnn.ir import Requant
 from streamcnn.rtl import rtlsim
 from streamcnn.zoo import untrained_svhn
 
@@ -76,6 +77,22 @@ def test_svhn_icarus_equals_golden(svhn_builds):
     x = svhn_images(graph, n=20)
     r = rtlsim.run(build, graph, x, "icarus", progress=False)
     assert_rtl_equals_golden(r, graph, x)
+
+
+def test_svhn_q8_patched_requant_equals_golden(tmp_path):
+    """Q8's float32 BatchNorms have no exact multiply-shift: two of its requantisers are the
+    affine form patched at single accumulator values (requant_patched). The images must
+    reach some of those values, and the RTL must still equal the golden model."""
+    graph = convert(MODELS / "q8.h5", tmp_path)
+    patched = [n for n in graph.nodes if isinstance(n, Requant) and n.params.patches is not None]
+    assert patched, "Q8 converts without patches now: this test lost its subject"
+    x = svhn_images(graph)
+    gold = emulate(graph, x, trace=True)
+    producer = {n.output.name: n.name for n in graph.nodes}
+    hits = sum(np.count_nonzero(gold.trace[producer[n.input.name]][..., c] == a)
+               for n in patched for c, a, _ in n.params.patches)
+    assert hits > 0, "no image reaches a patched accumulator value"
+    assert_rtl_equals_golden(rtlsim.run(tmp_path, graph, x, progress=False), graph, x)
 
 
 @pytest.mark.parametrize("seed", range(20))

@@ -8,8 +8,10 @@ level) and implemented in hardware as
     y = clip((a * M + B) >> S, lo, hi)          (arithmetic shift = floor division)
 
 with one M, B per channel and one shift S per layer. `fit_affine` finds such
-integers exactly from the thresholds, or reports that none exist (then the
-threshold table itself is the implementation).
+integers exactly from the thresholds, or reports that none exist. Then `fit_patched`
+tries the affine form corrected at a few listed accumulator values: float32 rounding
+in a BatchNorm moves single thresholds by one, which no M, B reproduces. Only when
+that needs too many patches is the threshold table itself the implementation.
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ PAIRWISE_LIMIT = 4096      # exact M-interval search is O(levels**2)
 # after a float BatchNorm needs 65,535 per channel): such chains get a rounded affine form.
 MAX_TABLE_LEVELS = 1024
 APPROX_MULT_BITS = 24      # |M| < 2**24: one DSP48E2 cascade pair per channel
+PATCHES_PER_CHANNEL = 4    # a patch is one equality compare: cheap while they are few
 
 
 @dataclass
@@ -49,6 +52,8 @@ class RequantParams:
     add: np.ndarray | None = None
     exhaustive: bool = False       # every accumulator value checked against Keras
     approximate: bool = False      # affine form rounded from over-long thresholds (not exact)
+    # Affine form corrected at single accumulator values: rows (channel, accumulator, delta).
+    patches: np.ndarray | None = None
     checked: int = 0               # how many accumulator values were checked
     notes: list[str] = field(default_factory=list)
 
@@ -60,8 +65,10 @@ class RequantParams:
         """Evaluate on integer accumulators with channels on the last axis."""
         acc = np.asarray(acc, dtype=np.int64)
         if self.affine:
-            y = (acc * self.mult + self.add) >> np.int64(self.shift)
-            return np.clip(y, self.lo, self.hi)
+            y = np.clip((acc * self.mult + self.add) >> np.int64(self.shift), self.lo, self.hi)
+            for c, a, d in (self.patches if self.patches is not None else ()):
+                y[..., c] += d * (acc[..., c] == a)
+            return y
         out = np.empty(acc.shape, dtype=np.int64)
         for c, st in enumerate(self.steps):
             out[..., c] = steps_eval(st, acc[..., c])
@@ -101,31 +108,102 @@ def fit_affine(steps: list[Steps], lo: int, hi: int) -> tuple[int, np.ndarray, n
     return None
 
 
-def approx_affine(steps: list[Steps], lo: int, hi: int, acc_bits: int):
-    """(S, M, B) closest to thresholds too many for a table: per channel the least-squares
-    slope of level against threshold, rounded to |M| < 2**APPROX_MULT_BITS, and the B that
-    puts the median threshold where the table has it. Products stay inside int64."""
-    slopes, fits = [], []
+def output_span(steps: list[Steps], lo: int, hi: int) -> tuple[int, int]:
+    """One clip range for a layer: the union of its channels' ranges, inside [lo, hi]
+    (a ReLU's floor is 0 even when the output type is signed)."""
+    return (max(lo, min(st.base for st in steps)),
+            min(hi, max(st.base + len(st.thresholds) for st in steps)))
+
+
+def _slopes(steps: list[Steps]) -> list[float]:
+    """Per channel, the least-squares slope of level against threshold (0: constant)."""
+    out = []
     for st in steps:
         thr = st.thresholds.astype(np.float64)
         if len(thr) >= 2 and thr[-1] > thr[0]:
             k = st.base + 1 + np.arange(len(thr), dtype=np.float64)
-            slopes.append(np.polyfit(thr, k, 1)[0])
+            out.append(float(np.polyfit(thr, k, 1)[0]))
         else:
-            slopes.append(0.0)
-    top = max(max(abs(m) for m in slopes), 1e-300)
-    s = 0
-    while (s < MAX_SHIFT and abs(top) * 2.0 ** (s + 1) < 2 ** APPROX_MULT_BITS
-           and acc_bits + APPROX_MULT_BITS + 1 < 62):
-        s += 1
-    one = 1 << s
+            out.append(0.0)
+    return out
+
+
+def _rounded(steps: list[Steps], slopes: list[float], lo: int, hi: int, s: int):
+    """(M, B) per channel for shift s: the slope rounded, and the B that puts the most
+    thresholds where the table has them."""
+    one, fits = 1 << s, []
     for st, m in zip(steps, slopes):
         if m == 0.0:
             fits.append((0, int(min(max(st.base + len(st.thresholds), lo), hi)) << s))
             continue
         mult = max(int(round(m * one)), 1)
         fits.append((mult if st.sign > 0 else -mult, _best_add(st, mult, one)))
-    return s, np.array([f[0] for f in fits], np.int64), np.array([f[1] for f in fits], np.int64)
+    return np.array([f[0] for f in fits], np.int64), np.array([f[1] for f in fits], np.int64)
+
+
+def approx_affine(steps: list[Steps], lo: int, hi: int, acc_bits: int):
+    """(S, M, B) closest to thresholds too many for a table: the largest S with
+    |M| < 2**APPROX_MULT_BITS. Products stay inside int64."""
+    slopes = _slopes(steps)
+    top = max(max(abs(m) for m in slopes), 1e-300)
+    s = 0
+    while (s < MAX_SHIFT and abs(top) * 2.0 ** (s + 1) < 2 ** APPROX_MULT_BITS
+           and acc_bits + APPROX_MULT_BITS + 1 < 62):
+        s += 1
+    return (s, *_rounded(steps, slopes, lo, hi, s))
+
+
+def fit_patched(steps: list[Steps], lo: int, hi: int, acc_bits: int):
+    """(S, M, B, patches) for the smallest S whose rounded affine form differs from the
+    thresholds at no more than PATCHES_PER_CHANNEL accumulator values per channel on
+    average; None if no S < MAX_SHIFT gets there within int64 products. `lo`, `hi` must
+    be the clip range of the affine form (see output_span)."""
+    slopes, limit = _slopes(steps), PATCHES_PER_CHANNEL * len(steps)
+    for s in range(MAX_SHIFT + 1):
+        mult, add = _rounded(steps, slopes, lo, hi, s)
+        if int(np.abs(mult).max(initial=0)).bit_length() + acc_bits + 1 >= 62:
+            return None
+        segments, total = [], 0
+        for st, m, b in zip(steps, mult, add):
+            seg = _mismatches(st, int(m), int(b), s, lo, hi)
+            total += sum(x1 - x0 for x0, x1 in seg)
+            if total > limit:
+                break
+            segments.append(seg)
+        else:
+            rows = [(c, st.sign * x, 0) for c, (st, seg) in enumerate(zip(steps, segments))
+                    for x0, x1 in seg for x in range(x0, x1)]
+            patches = np.array(rows, np.int64).reshape(-1, 3)
+            if len(patches):
+                acc = np.zeros((len(patches), len(steps)), np.int64)
+                acc[np.arange(len(patches)), patches[:, 0]] = patches[:, 1]
+                want = np.array([steps_eval(steps[c], a) for c, a, _ in patches])
+                y = np.clip((acc * mult + add) >> s, lo, hi)[np.arange(len(patches)), patches[:, 0]]
+                patches[:, 2] = want - y
+            return s, mult, add, patches
+    return None
+
+
+def _mismatches(st: Steps, m: int, b: int, s: int, lo: int, hi: int) -> list[tuple[int, int]]:
+    """Ranges [x0, x1) of the x axis where the table and clip((a*m + b) >> s) differ.
+
+    Both are counts of passed thresholds: the table is base + #(t <= x), the affine form
+    on the x axis lo + #(u <= x) with u_l = ceil((l * 2**s - b) / |m|) for l in (lo, hi].
+    """
+    x_lo = st.a_lo if st.sign > 0 else -st.a_hi
+    x_hi = st.a_hi if st.sign > 0 else -st.a_lo
+    m = abs(m)
+    levels = np.arange(lo + 1, hi + 1, dtype=np.int64)
+    if m:
+        u = -((b - (levels << s)) // m)
+    else:                                   # constant: level l is passed iff b >> s >= l
+        u = np.where((b >> s) >= levels, x_lo, x_hi + 1)
+    cuts = np.unique(np.concatenate([[x_lo], st.thresholds, u]))
+    cuts = cuts[(cuts >= x_lo) & (cuts <= x_hi)]
+    diff = (st.base - lo + np.searchsorted(st.thresholds, cuts, "right")
+            - np.searchsorted(np.sort(u), cuts, "right"))
+    ends = np.append(cuts[1:], x_hi + 1)
+    return [(int(x0), int(x1)) for x0, x1, d in zip(cuts, ends, diff) if d]
 
 
 def _best_add(st: Steps, mult: int, one: int) -> int:

@@ -14,7 +14,8 @@ import numpy as np
 from ..errors import StreamcnnError
 from ..fixed import FixedType
 from ..ir import Tensor
-from ..requant import MAX_TABLE_LEVELS, RequantParams, Steps, approx_affine, fit_affine, steps_eval
+from ..requant import (MAX_TABLE_LEVELS, RequantParams, Steps, approx_affine, fit_affine,
+                       fit_patched, output_span, steps_eval)
 
 EXHAUSTIVE_LIMIT = 1 << 26     # accumulator values (all channels) checked one by one
 ROWS_PER_CALL = 1 << 18
@@ -112,21 +113,35 @@ class Chain:
             p.shift, p.mult, p.add = fit
             if _overflows(p, self.lo, self.hi):
                 p.shift, p.mult, p.add = 0, None, None
+        if not p.affine and steps:
+            self._patch(p)
         levels = max((len(st.thresholds) for st in steps), default=0)
         if not p.affine and levels > MAX_TABLE_LEVELS:
             return self._approximate(p, f, levels)
         self._verify(p, f)
         return p
 
+    def _patch(self, p: RequantParams):
+        """The affine form with a few patched accumulator values, where one exists."""
+        lo, hi = output_span(p.steps, p.lo, p.hi)
+        fit = fit_patched(p.steps, lo, hi, self._acc_bits())
+        if fit is None:
+            return
+        p.lo, p.hi = lo, hi
+        p.shift, p.mult, p.add, p.patches = fit
+        if not len(p.patches):
+            p.patches = None                # exact after all (outside int64 for fit_affine)
+        p.notes.append(f"{'/'.join(self.names) or 'cast'}: no exact multiply-shift; affine form "
+                       f"(S = {p.shift}) patched at {len(p.patches)} accumulator values")
+
+    def _acc_bits(self) -> int:
+        return int(np.maximum(np.abs(self.lo), np.abs(self.hi)).max()).bit_length() + 1
+
     def _approximate(self, p: RequantParams, f, levels: int) -> RequantParams:
         """A rounded affine form instead of a table of `levels` thresholds per channel;
         how often it differs from Keras is measured on a random sample of accumulators."""
-        acc_bits = int(np.maximum(np.abs(self.lo), np.abs(self.hi)).max()).bit_length() + 1
-        # One clip range per layer: the union of the channels' ranges (a ReLU's floor is 0
-        # even when the output type is signed).
-        p.lo = max(p.lo, min(st.base for st in p.steps))
-        p.hi = min(p.hi, max(st.base + len(st.thresholds) for st in p.steps))
-        p.shift, p.mult, p.add = approx_affine(p.steps, p.lo, p.hi, acc_bits)
+        p.lo, p.hi = output_span(p.steps, p.lo, p.hi)
+        p.shift, p.mult, p.add = approx_affine(p.steps, p.lo, p.hi, self._acc_bits())
         p.approximate = True
         rng = np.random.default_rng(0)
         a = rng.integers(self.lo, self.hi + 1, size=(SAMPLES, len(self.lo)))

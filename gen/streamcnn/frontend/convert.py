@@ -115,7 +115,7 @@ class Converter:
         self.emit(Requant(name, chain.start, out, params=params, layers=names), lo, hi)
         if not exact or params.approximate:
             self.exact = False
-        self.notes.extend(params.notes if params.approximate else [])
+        self.notes.extend(params.notes if params.approximate or params.patches is not None else [])
         deferred, self.deferred = self.deferred, []
         for _, build, _ in deferred:
             build()

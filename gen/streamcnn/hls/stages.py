@@ -177,10 +177,19 @@ class StageBuilder:
             ends = np.concatenate([a_lo * p.mult + p.add, a_hi * p.mult + p.add, [p.lo, p.hi]])
             types = {"in_t": in_t, "out_t": out_t, "wide_t": int_type_for(ends.min(), ends.max()),
                      "m_t": c_int_type(p.mult), "b_t": c_int_type(p.add)}
-            self._add(node.name, "requant_affine", node.output, types,
-                      {"pixels": pixels, "c": c, "shift": p.shift, "lo": p.lo, "hi": p.hi},
-                      [(base + "_m", types["m_t"], p.mult), (base + "_b", types["b_t"], p.add)],
-                      comment="y = clip((a * M + B) >> S, lo, hi)")
+            ints = {"pixels": pixels, "c": c, "shift": p.shift, "lo": p.lo, "hi": p.hi}
+            arrays = [(base + "_m", types["m_t"], p.mult), (base + "_b", types["b_t"], p.add)]
+            if p.patches is None:
+                self._add(node.name, "requant_affine", node.output, types, ints, arrays,
+                          comment="y = clip((a * M + B) >> S, lo, hi)")
+                return
+            ch, acc, d = p.patches.T
+            types.update(ch_t=c_int_type(ch), a_t=c_int_type(acc), d_t=c_int_type(d))
+            self._add(node.name, "requant_patched", node.output, types,
+                      {**ints, "patches": len(p.patches)},
+                      arrays + [(base + "_pch", types["ch_t"], ch), (base + "_pacc", types["a_t"], acc),
+                                (base + "_pd", types["d_t"], d)],
+                      comment="y = clip((a * M + B) >> S, lo, hi) + delta at listed (channel, a)")
             return
         w = node.input.type.width
         levels = max(1, max(len(s.thresholds) for s in p.steps))

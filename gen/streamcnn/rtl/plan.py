@@ -161,6 +161,15 @@ class Planner:
             b_w = max(int(np.abs(p.add).max()).bit_length() + 1, 2)
             params = {**common, "FORM": 0, "M_W": m_w, "B_W": b_w, "SHIFT": p.shift,
                       "LO": p.lo, "HI": p.hi, "MULT": vec(p.mult, m_w), "ADD": vec(p.add, b_w)}
+            if p.patches is not None:
+                ch, acc, d = p.patches.T
+                ch_w = max(1, (c - 1).bit_length())
+                d_w = int(np.abs(d).max()).bit_length() + 1
+                del params["FORM"]
+                params.update(N=len(ch), CH_W=ch_w, D_W=d_w, P_CH=vec(ch, ch_w),
+                              P_ACC=vec(acc, a_w), P_D=vec(d, d_w))
+                self._add(node.name, "requant_patched", params, c * out.width, node.name, stages=2)
+                return
         else:
             levels = max(1, max(len(s.thresholds) for s in p.steps))
             t_w = a_w + 2                            # holds +-a and the "never" value

@@ -16,6 +16,7 @@ CORE = "network"
 WRAPPER = "streamcnn_axis"
 WRAPPER_DEPS = ("axis_fifo",)
 RESULT_DEPS = ("argmax",)
+MODULE_DEPS = {"requant_patched": ("requant",)}     # library modules that instantiate others
 
 
 @dataclass
@@ -53,7 +54,8 @@ def write_core(graph: Graph, build: Path) -> tuple[Path, Core, Ports]:
         (out / name).write_text(text)
     (out / f"{CORE}.v").write_text(render("network.v.j2", name=CORE, graph=graph.name,
                                           blocks=core.blocks, ports=p))
-    library = sorted({b.module for b in core.blocks if f"{b.module}.v" not in core.sources}
+    used = {b.module for b in core.blocks if f"{b.module}.v" not in core.sources}
+    library = sorted(used.union(*(MODULE_DEPS.get(m, ()) for m in used))
                      | set(RESULT_DEPS) | {"axis_skid"})
     for m in library + list(WRAPPER_DEPS) + [WRAPPER]:
         src = RTL_ROOT / f"{m}.v"

@@ -1,6 +1,6 @@
 // Exact requantisation, accumulator -> next quantised tensor, per channel (see the IR):
-// either y = clip((a * M + B) >> S, lo, hi), or, where no such integers exist,
-// y = base + #(thresholds <= sign * a).
+// either y = clip((a * M + B) >> S, lo, hi), that form plus a delta at a few listed
+// accumulator values, or y = base + #(thresholds <= sign * a).
 #ifndef STREAMCNN_REQUANT_H
 #define STREAMCNN_REQUANT_H
 
@@ -8,7 +8,16 @@
 
 namespace streamcnn {
 
-// CFG: in_t, out_t, wide_t (holds a*M+B exactly), m_t, b_t; pixels, c, shift, lo, hi.
+// clip((a * M + B) >> S, lo, hi) on wide_t, which holds a*M+B exactly.
+template <class CFG>
+typename CFG::wide_t affine_one(typename CFG::in_t a, typename CFG::m_t m, typename CFG::b_t b) {
+#pragma HLS INLINE
+    typename CFG::wide_t t = a * m + b;
+    t >>= CFG::shift;  // arithmetic: floor division by 2^S
+    return t < CFG::lo ? typename CFG::wide_t(CFG::lo) : t > CFG::hi ? typename CFG::wide_t(CFG::hi) : t;
+}
+
+// CFG: in_t, out_t, wide_t, m_t, b_t; pixels, c, shift, lo, hi.
 template <class CFG>
 void requant_affine(hls::stream<vec<typename CFG::in_t, CFG::c> >& in,
                     hls::stream<vec<typename CFG::out_t, CFG::c> >& out,
@@ -17,11 +26,29 @@ void requant_affine(hls::stream<vec<typename CFG::in_t, CFG::c> >& in,
 #pragma HLS PIPELINE II=1
         const vec<typename CFG::in_t, CFG::c> x = in.read();
         vec<typename CFG::out_t, CFG::c> y;
+        for (int ch = 0; ch < CFG::c; ch++) y.v[ch] = affine_one<CFG>(x.v[ch], mult[ch], add[ch]);
+        out.write(y);
+    }
+}
+
+// The affine form plus delta[k] where channel chan[k] holds accumulator acc[k] (the listed
+// accumulators of one channel are distinct). CFG: as requant_affine, and patches, ch_t, a_t, d_t.
+template <class CFG>
+void requant_patched(hls::stream<vec<typename CFG::in_t, CFG::c> >& in,
+                     hls::stream<vec<typename CFG::out_t, CFG::c> >& out,
+                     const typename CFG::m_t mult[CFG::c], const typename CFG::b_t add[CFG::c],
+                     const typename CFG::ch_t chan[CFG::patches],
+                     const typename CFG::a_t acc[CFG::patches],
+                     const typename CFG::d_t delta[CFG::patches]) {
+    for (int p = 0; p < CFG::pixels; p++) {
+#pragma HLS PIPELINE II=1
+        const vec<typename CFG::in_t, CFG::c> x = in.read();
+        vec<typename CFG::out_t, CFG::c> y;
         for (int ch = 0; ch < CFG::c; ch++) {
-            typename CFG::wide_t t = x.v[ch] * mult[ch] + add[ch];
-            t >>= CFG::shift;  // arithmetic: floor division by 2^S
-            y.v[ch] = t < CFG::lo ? typename CFG::wide_t(CFG::lo)
-                    : t > CFG::hi ? typename CFG::wide_t(CFG::hi) : t;
+            typename CFG::wide_t t = affine_one<CFG>(x.v[ch], mult[ch], add[ch]);
+            for (int k = 0; k < CFG::patches; k++)
+                if (chan[k] == ch && x.v[ch] == acc[k]) t += delta[k];
+            y.v[ch] = t;
         }
         out.write(y);
     }
