@@ -174,12 +174,9 @@ def fit_patched(steps: list[Steps], lo: int, hi: int, acc_bits: int):
             rows = [(c, st.sign * x, 0) for c, (st, seg) in enumerate(zip(steps, segments))
                     for x0, x1 in seg for x in range(x0, x1)]
             patches = np.array(rows, np.int64).reshape(-1, 3)
-            if len(patches):
-                acc = np.zeros((len(patches), len(steps)), np.int64)
-                acc[np.arange(len(patches)), patches[:, 0]] = patches[:, 1]
-                want = np.array([steps_eval(steps[c], a) for c, a, _ in patches])
-                y = np.clip((acc * mult + add) >> s, lo, hi)[np.arange(len(patches)), patches[:, 0]]
-                patches[:, 2] = want - y
+            c, a = patches[:, 0], patches[:, 1]
+            want = np.array([steps_eval(steps[ch], v) for ch, v in zip(c, a)], np.int64)
+            patches[:, 2] = want - np.clip((a * mult[c] + add[c]) >> s, lo, hi)
             return s, mult, add, patches
     return None
 
