@@ -12,6 +12,7 @@ import pytest
 
 from streamcnn.errors import StreamcnnError
 from streamcnn.ir import load_graph
+from streamcnn.rtl.verilog import RTL_ROOT
 from streamcnn.synth import bench_synth, resources, synth, table, yosys
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -99,26 +100,49 @@ def test_small_design(small):
     table.print_summary(s)
 
 
-def test_module_runs_equal_one_run(small):
-    """The per-module runs give the cells of one Yosys run over the whole design."""
+def whole_run_cells(build: Path, top: str) -> dict:
+    """Primitive counts of one Yosys run over the whole design (no per-module runs)."""
     import subprocess
-    build, s = small
     ys = build / "reports" / "whole.ys"
     ys.write_text("read_verilog " + " ".join(yosys.read_files_f(build / "rtl")) + "\n"
-                  f"synth_xilinx -family {yosys.FAMILY} -top network -noiopad -noclkbuf\n"
-                  "tee -q -o reports/whole.json stat -json -top network\n")
+                  f"synth_xilinx -family {yosys.FAMILY} -top {top} -noiopad -noclkbuf\n"
+                  f"tee -q -o reports/whole.json stat -json -top {top}\n")
     subprocess.run(yosys._command() + ["-s", "reports/whole.ys"], cwd=build, check=True,
                    stdout=subprocess.DEVNULL)
     whole = json.loads((build / "reports" / "whole.json").read_text())
     modules = {m.lstrip("\\") for m in whole["modules"]}          # not primitives
-    cells = {k: v for k, v in whole["design"]["num_cells_by_type"].items()
-             if v and k.lstrip("\\") not in modules}
-    assert cells == s["cells_by_type"]
+    return {k: v for k, v in whole["design"]["num_cells_by_type"].items()
+            if v and k.lstrip("\\") not in modules}
+
+
+def test_module_runs_equal_one_run(small):
+    """The per-module runs give the cells of one Yosys run over the whole design."""
+    build, s = small
+    assert whole_run_cells(build, "network") == s["cells_by_type"]
     # one run per module: the top, and each block (derived ones named with their hash)
     runs = s["module_seconds"]
     assert "network" in runs and all(t > 0 for t in runs.values())
     blocks = {r["module"] for r in s["instances"].values()}
     assert all(any(k == m or k.startswith(m + "_") for k in runs) for m in blocks), runs
+
+
+def test_block_inside_a_block(tmp_path):
+    """requant_patched instantiates requant: each is synthesised once, in its own run, and
+    the parent's figures include the child's."""
+    rtl = tmp_path / "rtl"
+    rtl.mkdir(parents=True)
+    for m in ("requant", "requant_patched"):
+        (rtl / f"{m}.v").write_text((RTL_ROOT / f"{m}.v").read_text())
+    (rtl / "files.f").write_text("requant.v\nrequant_patched.v\n")
+    raw = yosys.run(tmp_path, top="requant_patched", progress=False)
+    child, parent = sorted(raw["module_seconds"])
+    assert parent == "requant_patched" and child.startswith("requant_")   # derived: requant_<hash>
+    scripts = {f.stem: f.read_text() for f in (tmp_path / yosys.WORK).glob("*.ys")}
+    assert all("blackbox * " in t for n, t in scripts.items() if n != "elaborate")
+    own = raw["stat"]["modules"]["\\requant_patched"]["num_cells_by_type"]
+    assert any(k.endswith("\\requant") for k in own), own    # the child stayed an instance
+    s = yosys.summarise(raw, rtl / "requant_patched.v", top="requant_patched")
+    assert whole_run_cells(tmp_path, "requant_patched") == s["cells_by_type"]   # ... and is counted
 
 
 def test_macs_are_multiplier_free(small):
