@@ -245,6 +245,25 @@ def beats(field, n: int = 1) -> list[int]:
     return [int(v) for v in field]
 
 
+async def check_rows(src, sink, gen, acc, want, in_w: int, out_w: int, signed: bool,
+                     n_frames: int) -> None:
+    """Send the rows of `acc` (one beat each, elements of in_w bits) cut into n_frames random
+    frames, and check every output beat against the row of `want` and every frame's tlast."""
+    import numpy as np
+    from cocotbext.axi import AxiStreamFrame
+    c = want.shape[1]
+    cuts = np.sort(gen.choice(np.arange(1, len(acc)), n_frames - 1, replace=False))
+    frames = np.split(np.arange(len(acc)), cuts)
+    for idx in frames:
+        await src.send(AxiStreamFrame(tdata=[pack(acc[r], in_w) for r in idx]))
+    for i, idx in enumerate(frames):
+        rx = await sink.recv()          # cut at tlast: frame boundaries are checked too
+        got = [unpack(v, out_w, c, signed=signed) for v in beats(rx.tdata)]
+        assert len(got) == len(idx), f"frame {i}: {len(got)} beats, expected {len(idx)}"
+        for r, g in zip(idx, got):
+            assert g == want[r].tolist(), f"input {acc[r].tolist()}: got {g}, expected {want[r].tolist()}"
+
+
 if __name__ == "__main__":      # the seeding step of a Verilator build
     if len(sys.argv) == 3 and sys.argv[1] == "seed":
         _seed_verilated(Path(sys.argv[2]))

@@ -12,7 +12,6 @@ import cocotb
 import numpy as np
 import pytest
 from cocotb.triggers import ClockCycles
-from cocotbext.axi import AxiStreamFrame
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))   # sim/: shared helpers
 import common  # noqa: E402
@@ -125,17 +124,8 @@ async def check(dut, p_src, p_sink):
     want = f(acc)
     lo, hi = out_range(p)
     assert want.min() >= lo and want.max() <= hi, "reference left the output range"
-    cuts = np.sort(gen.choice(np.arange(1, len(acc)), 20, replace=False))
-    frames = np.split(np.arange(len(acc)), cuts)
-    for rows in frames:
-        await src.send(AxiStreamFrame(tdata=[common.pack(acc[r], acc_w) for r in rows]))
-    for i, rows in enumerate(frames):
-        rx = await sink.recv()          # cut at tlast: frame boundaries are checked too
-        got = [common.unpack(v, p["OUT_W"], c, signed=bool(p["OUT_SIGNED"]))
-               for v in common.beats(rx.tdata)]
-        assert len(got) == len(rows), f"frame {i}: {len(got)} beats, expected {len(rows)}"
-        for r, g in zip(rows, got):
-            assert g == want[r].tolist(), f"acc {acc[r].tolist()}: got {g}, expected {want[r].tolist()}"
+    await common.check_rows(src, sink, gen, acc, want, acc_w, p["OUT_W"], bool(p["OUT_SIGNED"]),
+                            n_frames=21)
     await ClockCycles(dut.clk, 5)
     assert sink.empty() and int(dut.m_axis_tvalid.value) == 0, "extra output beats"
 

@@ -13,7 +13,6 @@ import cocotb
 import numpy as np
 import pytest
 from cocotb.triggers import ClockCycles
-from cocotbext.axi import AxiStreamFrame
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))   # sim/: shared helpers
 import common  # noqa: E402
@@ -83,17 +82,8 @@ async def check(dut, p_src, p_sink):
     acc = np.concatenate([acc, np.array(rows)])[gen.permutation(len(acc) + len(rows))]
     want = rq.apply(acc)
     assert want.min() >= p["LO"] and want.max() <= p["HI"], "reference left the output range"
-    cuts = np.sort(gen.choice(np.arange(1, len(acc)), 10, replace=False))
-    frames = np.split(np.arange(len(acc)), cuts)
-    for idx in frames:
-        await src.send(AxiStreamFrame(tdata=[common.pack(acc[r], acc_w) for r in idx]))
-    for i, idx in enumerate(frames):
-        rx = await sink.recv()          # cut at tlast: frame boundaries are checked too
-        got = [common.unpack(v, p["OUT_W"], c, signed=bool(p["OUT_SIGNED"]))
-               for v in common.beats(rx.tdata)]
-        assert len(got) == len(idx), f"frame {i}: {len(got)} beats, expected {len(idx)}"
-        for r, g in zip(idx, got):
-            assert g == want[r].tolist(), f"acc {acc[r].tolist()}: got {g}, expected {want[r].tolist()}"
+    await common.check_rows(src, sink, gen, acc, want, acc_w, p["OUT_W"], bool(p["OUT_SIGNED"]),
+                            n_frames=11)
     await ClockCycles(dut.clk, 5)
     assert sink.empty() and int(dut.m_axis_tvalid.value) == 0, "extra output beats"
 
