@@ -131,6 +131,7 @@ class Chain:
         p.shift, p.mult, p.add, p.patches = fit
         if not len(p.patches):
             p.patches = None                # exact after all (outside int64 for fit_affine)
+            return
         p.notes.append(f"{'/'.join(self.names) or 'cast'}: no exact multiply-shift; affine form "
                        f"(S = {p.shift}) patched at {len(p.patches)} accumulator values")
 
