@@ -24,18 +24,8 @@ async def check_stream(dut, p_src, p_sink, n_frames=60):
     data_w, user_w = common.param("DATA_W"), common.param("USER_W")
     src, sink = common.axis_pair(dut, gen, p_src, p_sink)
     await common.start(dut)
-    frames = []
-    for _ in range(n_frames):
-        n = int(gen.integers(1, 3 * common.param("DEPTH")))
-        frames.append((common.randbits(gen, data_w, n), common.randbits(gen, user_w, n)))
-        await src.send(AxiStreamFrame(tdata=frames[-1][0], tuser=frames[-1][1]))
-    for i, (data, user) in enumerate(frames):
-        rx = await sink.recv()          # frames are cut at tlast: boundaries are checked too
-        got_d, got_u = common.beats(rx.tdata, len(data)), common.beats(rx.tuser, len(data))
-        assert got_d == data, f"frame {i}: data {got_d} != {data}"
-        assert got_u == user, f"frame {i}: user {got_u} != {user}"
-    await ClockCycles(dut.clk, 5)
-    assert sink.empty() and int(dut.m_axis_tvalid.value) == 0, "extra beats after the last frame"
+    frames = common.random_frames(gen, n_frames, data_w, user_w, 3 * common.param("DEPTH") - 1)
+    await common.check_passthrough(dut, src, sink, frames)
 
 
 @cocotb.test(timeout_time=1, timeout_unit="ms")

@@ -4,19 +4,11 @@ from pathlib import Path
 
 import cocotb
 import pytest
-from cocotb.triggers import ClockCycles, RisingEdge
+from cocotb.triggers import RisingEdge
 from cocotbext.axi import AxiStreamFrame
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))   # sim/: shared helpers
 import common  # noqa: E402
-
-
-def random_frames(gen, n_frames, data_w, user_w, max_len=12):
-    frames = []
-    for _ in range(n_frames):
-        n = int(gen.integers(1, max_len + 1))
-        frames.append((common.randbits(gen, data_w, n), common.randbits(gen, user_w, n)))
-    return frames
 
 
 async def check_stream(dut, p_src, p_sink, n_frames=60):
@@ -24,16 +16,7 @@ async def check_stream(dut, p_src, p_sink, n_frames=60):
     data_w, user_w = common.param("DATA_W"), common.param("USER_W")
     src, sink = common.axis_pair(dut, gen, p_src, p_sink)
     await common.start(dut)
-    frames = random_frames(gen, n_frames, data_w, user_w)
-    for data, user in frames:
-        await src.send(AxiStreamFrame(tdata=data, tuser=user))
-    for i, (data, user) in enumerate(frames):
-        rx = await sink.recv()          # frames are cut at tlast: boundaries are checked too
-        got_d, got_u = common.beats(rx.tdata, len(data)), common.beats(rx.tuser, len(data))
-        assert got_d == data, f"frame {i}: data {got_d} != {data}"
-        assert got_u == user, f"frame {i}: user {got_u} != {user}"
-    await ClockCycles(dut.clk, 5)
-    assert sink.empty() and int(dut.m_axis_tvalid.value) == 0, "extra beats after the last frame"
+    await common.check_passthrough(dut, src, sink, common.random_frames(gen, n_frames, data_w, user_w, 12))
 
 
 @cocotb.test(timeout_time=1, timeout_unit="ms")
