@@ -172,7 +172,8 @@ def run(simulator: str, toplevel: str, test_module: str, parameters: dict | None
         )
     except SystemExit as e:  # the runner exits on failure; make it a test failure
         raise AssertionError(
-            f"cocotb tests failed (exit {e.code}) in {build_dir.name}; see the captured output") from None
+            f"cocotb tests failed or wrote no results (exit {e.code}) in {build_dir.name}; "
+            "see the captured output") from None
 
 
 def param(name: str, default=None) -> int:
@@ -204,6 +205,26 @@ async def start(dut, reset_cycles: int = 3) -> None:
     await ClockCycles(dut.clk, reset_cycles)
     dut.rst.value = 0
     await RisingEdge(dut.clk)
+
+
+# Valid/ready gap patterns (pause probability per cycle at the source, at the sink).
+GAPS = {"random_gaps": (0.3, 0.3), "full_rate": (0.0, 0.0), "backpressure": (0.1, 0.7),
+        "slow_consumer": (0.05, 0.75), "slow_producer": (0.75, 0.05)}
+
+
+def under_gaps(*names: str, timeout_ms: int = 1):
+    """Make `check(dut, p_src, p_sink)` one cocotb test per named pattern of GAPS."""
+    import cocotb
+
+    def wrap(check):
+        async def gaps_test(dut, gaps):
+            await check(dut, *gaps)
+        gaps_test.__name__, gaps_test.__qualname__ = check.__name__, check.__qualname__
+        gaps_test.__module__ = check.__module__
+        params = [cocotb.Param(GAPS[n], n) for n in names]     # named in the results
+        return cocotb.test(timeout_time=timeout_ms, timeout_unit="ms")(
+            cocotb.parametrize(gaps=params)(gaps_test))
+    return wrap
 
 
 def pauses(gen, p: float):

@@ -33,6 +33,7 @@ def logit_rows(gen, n_rows, n, w):
     return np.concatenate(rows + [last_max, twin])
 
 
+@common.under_gaps("random_gaps", "full_rate")
 async def check(dut, p_src, p_sink):
     n, w = common.param("N"), common.param("W")
     gen = common.rng()
@@ -57,16 +58,6 @@ async def check(dut, p_src, p_sink):
     assert len(idx) == len(want)
     bad = [(r, x[r].tolist(), idx[r], want[r]) for r in range(len(want)) if idx[r] != want[r]]
     assert not bad, f"{len(bad)} wrong indices, first (row, logits, got, expected): {bad[0]}"
-
-
-@cocotb.test(timeout_time=1, timeout_unit="ms")
-async def random_gaps(dut):
-    await check(dut, 0.3, 0.3)
-
-
-@cocotb.test(timeout_time=1, timeout_unit="ms")
-async def full_rate(dut):
-    await check(dut, 0.0, 0.0)
 
 
 @pytest.mark.parametrize("simulator", common.SIMULATORS)

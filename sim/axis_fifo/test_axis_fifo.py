@@ -19,6 +19,7 @@ async def count_accepted(dut, counter):
             counter[0] += 1
 
 
+@common.under_gaps("random_gaps", "slow_consumer", "slow_producer")
 async def check_stream(dut, p_src, p_sink, n_frames=60):
     gen = common.rng()
     data_w, user_w = common.param("DATA_W"), common.param("USER_W")
@@ -26,21 +27,6 @@ async def check_stream(dut, p_src, p_sink, n_frames=60):
     await common.start(dut)
     frames = common.random_frames(gen, n_frames, data_w, user_w, 3 * common.param("DEPTH") - 1)
     await common.check_passthrough(dut, src, sink, frames)
-
-
-@cocotb.test(timeout_time=1, timeout_unit="ms")
-async def random_gaps(dut):
-    await check_stream(dut, 0.3, 0.3)
-
-
-@cocotb.test(timeout_time=1, timeout_unit="ms")
-async def slow_consumer(dut):
-    await check_stream(dut, 0.05, 0.75)
-
-
-@cocotb.test(timeout_time=1, timeout_unit="ms")
-async def slow_producer(dut):
-    await check_stream(dut, 0.75, 0.05)
 
 
 @cocotb.test(timeout_time=1, timeout_unit="ms")

@@ -11,22 +11,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))   # sim/: shared he
 import common  # noqa: E402
 
 
+@common.under_gaps("random_gaps", "backpressure")
 async def check_stream(dut, p_src, p_sink, n_frames=60):
     gen = common.rng()
     data_w, user_w = common.param("DATA_W"), common.param("USER_W")
     src, sink = common.axis_pair(dut, gen, p_src, p_sink)
     await common.start(dut)
     await common.check_passthrough(dut, src, sink, common.random_frames(gen, n_frames, data_w, user_w, 12))
-
-
-@cocotb.test(timeout_time=1, timeout_unit="ms")
-async def random_gaps(dut):
-    await check_stream(dut, 0.3, 0.3)
-
-
-@cocotb.test(timeout_time=1, timeout_unit="ms")
-async def heavy_backpressure(dut):
-    await check_stream(dut, 0.1, 0.7)
 
 
 @cocotb.test(timeout_time=1, timeout_unit="ms")

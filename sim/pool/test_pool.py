@@ -2,8 +2,6 @@
 import sys
 from pathlib import Path
 
-import cocotb
-import numpy as np
 import pytest
 from cocotbext.axi import AxiStreamFrame
 
@@ -16,6 +14,7 @@ def reference(win, mode):
     return win.max(axis=1) if mode == 0 else win.sum(axis=1) // win.shape[1]   # floor
 
 
+@common.under_gaps("random_gaps", "full_rate", "backpressure")
 async def check(dut, p_src, p_sink, n_frames=20):
     n, c, w = common.param("N"), common.param("C"), common.param("W")
     mode, signed = common.param("MODE"), common.param("SIGNED")
@@ -39,21 +38,6 @@ async def check(dut, p_src, p_sink, n_frames=20):
         want = reference(win, mode).tolist()
         assert got == want, f"frame {f}: got {got}, expected {want}\nwindows {win.tolist()}"
     await common.assert_drained(dut, sink, "output beats")
-
-
-@cocotb.test(timeout_time=1, timeout_unit="ms")
-async def random_gaps(dut):
-    await check(dut, 0.3, 0.3)
-
-
-@cocotb.test(timeout_time=1, timeout_unit="ms")
-async def full_rate(dut):
-    await check(dut, 0.0, 0.0)
-
-
-@cocotb.test(timeout_time=1, timeout_unit="ms")
-async def backpressure(dut):
-    await check(dut, 0.1, 0.7)
 
 
 NAMES = ("N", "C", "W", "MODE", "SIGNED")

@@ -8,7 +8,6 @@ environment, so the expected values come from the Python reference itself.
 import sys
 from pathlib import Path
 
-import cocotb
 import numpy as np
 import pytest
 
@@ -104,6 +103,7 @@ def env_params():
     return {k: common.param(k, 0) for k in keys}
 
 
+@common.under_gaps("random_gaps", "full_rate")
 async def check(dut, p_src, p_sink):
     p = env_params()
     c, acc_w = p["C"], p["ACC_W"]
@@ -126,16 +126,6 @@ async def check(dut, p_src, p_sink):
     await common.check_rows(src, sink, gen, acc, want, acc_w, p["OUT_W"], bool(p["OUT_SIGNED"]),
                             n_frames=21)
     await common.assert_drained(dut, sink, "output beats")
-
-
-@cocotb.test(timeout_time=1, timeout_unit="ms")
-async def random_gaps(dut):
-    await check(dut, 0.3, 0.3)
-
-
-@cocotb.test(timeout_time=1, timeout_unit="ms")
-async def full_rate(dut):
-    await check(dut, 0.0, 0.0)
 
 
 AFF = dict(FORM=0)

@@ -9,7 +9,6 @@ are sent, under back-pressure and at full rate.
 import sys
 from pathlib import Path
 
-import cocotb
 import numpy as np
 import pytest
 
@@ -62,6 +61,7 @@ def reference(p) -> RequantParams:
                          patches=patches.astype(np.int64))
 
 
+@common.under_gaps("random_gaps", "full_rate")
 async def check(dut, p_src, p_sink):
     p = env_params()
     c, acc_w = p["C"], p["ACC_W"]
@@ -84,16 +84,6 @@ async def check(dut, p_src, p_sink):
     await common.check_rows(src, sink, gen, acc, want, acc_w, p["OUT_W"], bool(p["OUT_SIGNED"]),
                             n_frames=11)
     await common.assert_drained(dut, sink, "output beats")
-
-
-@cocotb.test(timeout_time=1, timeout_unit="ms")
-async def random_gaps(dut):
-    await check(dut, 0.3, 0.3)
-
-
-@cocotb.test(timeout_time=1, timeout_unit="ms")
-async def full_rate(dut):
-    await check(dut, 0.0, 0.0)
 
 
 CONFIGS = {

@@ -3,7 +3,6 @@ import sys
 from pathlib import Path
 
 import cocotb
-import numpy as np
 import pytest
 from cocotb.triggers import RisingEdge
 from cocotbext.axi import AxiStreamFrame

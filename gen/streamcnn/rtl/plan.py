@@ -13,7 +13,7 @@ import numpy as np
 from ..errors import StreamcnnError
 from ..fixed import FixedType
 from ..hls.stages import ident, stream_word
-from ..ir import Conv2D, Dense, Flatten, Graph, Pool2D, Requant, Scale, Tensor, ZeroPad2D
+from ..ir import Conv2D, Dense, Flatten, Graph, Pool2D, Requant, Scale, ZeroPad2D
 from .verilog import mac_module
 
 
