@@ -13,7 +13,7 @@ import pytest
 from streamcnn.errors import StreamcnnError
 from streamcnn.ir import load_graph
 from streamcnn.rtl.verilog import RTL_ROOT
-from streamcnn.synth import bench_synth, resources, synth, table, yosys
+from streamcnn.synth import bench_synth, resources, rtlil, synth, table, yosys
 
 sys.path.insert(0, str(Path(__file__).parent))
 from cnn_factory import random_cnn  # noqa: E402
@@ -126,23 +126,51 @@ def test_module_runs_equal_one_run(small):
     assert all(any(k == m or k.startswith(m + "_") for k in runs) for m in blocks), runs
 
 
+def blocks_design(folder: Path, files: tuple[str, ...], edit=lambda m, text: text) -> Path:
+    """A build folder whose rtl/ holds the named rtl/ modules (`edit` may change their text)."""
+    rtl = folder / "rtl"
+    rtl.mkdir(parents=True)
+    for m in files:
+        (rtl / f"{m}.v").write_text(edit(m, (RTL_ROOT / f"{m}.v").read_text()))
+    (rtl / "files.f").write_text("".join(f"{m}.v\n" for m in files))
+    return folder
+
+
 def test_block_inside_a_block(tmp_path):
     """requant_patched instantiates requant: each is synthesised once, in its own run, and
     the parent's figures include the child's."""
-    rtl = tmp_path / "rtl"
-    rtl.mkdir(parents=True)
-    for m in ("requant", "requant_patched"):
-        (rtl / f"{m}.v").write_text((RTL_ROOT / f"{m}.v").read_text())
-    (rtl / "files.f").write_text("requant.v\nrequant_patched.v\n")
-    raw = yosys.run(tmp_path, top="requant_patched", progress=False)
+    build = blocks_design(tmp_path, ("requant", "requant_patched"))
+    raw = yosys.run(build, top="requant_patched", progress=False)
     child, parent = sorted(raw["module_seconds"])
     assert parent == "requant_patched" and child.startswith("requant_")   # derived: requant_<hash>
-    scripts = {f.stem: f.read_text() for f in (tmp_path / yosys.WORK).glob("*.ys")}
-    assert all("blackbox * " in t for n, t in scripts.items() if n != "elaborate")
+    parent_il = (build / yosys.WORK / "requant_patched.il").read_text()
+    stub = parent_il[parent_il.index("attribute \\blackbox 1"):]      # the child, ports only
+    assert "\\requant\n" in stub.splitlines(keepends=True)[1] and "  cell " not in stub
     own = raw["stat"]["modules"]["\\requant_patched"]["num_cells_by_type"]
     assert any(k.endswith("\\requant") for k in own), own    # the child stayed an instance
-    s = yosys.summarise(raw, rtl / "requant_patched.v", top="requant_patched")
-    assert whole_run_cells(tmp_path, "requant_patched") == s["cells_by_type"]   # ... and is counted
+    s = yosys.summarise(raw, build / "rtl" / "requant_patched.v", top="requant_patched")
+    assert whole_run_cells(build, "requant_patched") == s["cells_by_type"]   # ... and is counted
+
+
+def test_cache_reuses_unchanged_modules_only(tmp_path):
+    """A module's statistics are reused from the cache when its input file is the same, even
+    in another design whose elaboration numbered it differently; a changed module re-runs."""
+    cache = tmp_path / "cache"
+    parts = ("requant", "requant_patched")
+    a = yosys.run(blocks_design(tmp_path / "a", parts), "requant_patched", False, cache=cache)
+    assert a["cached"] == [] and len(list(cache.glob("*.json"))) == 1     # the top is not kept
+    # pool.v read first shifts every internal-name number of the modules after it
+    b_build = blocks_design(tmp_path / "b", ("pool",) + parts)
+    b = yosys.run(b_build, "requant_patched", False, cache=cache)
+    child = next(k for k in a["stat"]["modules"] if k.endswith("\\requant"))
+    designs = [rtlil.split((d / yosys.WORK / yosys.DESIGN).read_text()) for d in (tmp_path / "a", b_build)]
+    assert designs[0][child] != designs[1][child]                          # numbered differently
+    assert b["cached"] == [yosys._stem(child)]
+    assert b["stat"]["modules"] == a["stat"]["modules"]
+    assert b["module_seconds"][yosys._stem(child)] == a["module_seconds"][yosys._stem(child)]
+    c = yosys.run(blocks_design(tmp_path / "c", parts, lambda m, t: "// changed\n" + t),
+                  "requant_patched", False, cache=cache)
+    assert c["cached"] == [] and len(list(cache.glob("*.json"))) == 2
 
 
 def test_macs_are_multiplier_free(small):

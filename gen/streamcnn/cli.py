@@ -116,7 +116,7 @@ def cmd_rtlsim(args):
 def cmd_synth(args):
     from .synth import synth
     from .synth.table import print_summary
-    opts = ({"jobs": args.jobs} if args.tool == "yosys" else
+    opts = ({"jobs": args.jobs, "cache": args.cache} if args.tool == "yosys" else
             {"source": args.source, "dry_run": args.dry_run})
     s = synth(Path(args.build), args.tool, **opts)
     if not s.get("dry_run"):
@@ -238,6 +238,8 @@ def build_parser() -> argparse.ArgumentParser:
     sy.add_argument("--dry-run", action="store_true",
                     help="Vivado: run fpga/build.tcl under tclsh and list the commands")
     sy.add_argument("--jobs", type=int, help=JOBS_HELP)
+    sy.add_argument("--cache", help="Yosys: folder of per-module statistics, reused for "
+                                    "modules whose input, script and Yosys are unchanged")
     sy.set_defaults(func=cmd_synth)
     rp = sub.add_parser("report", help="the results table and plots of every shipped model "
                                        "(RTL simulation + Yosys, cached by the Verilog's hash)")

@@ -12,6 +12,7 @@ import numpy as np
 from ..errors import StreamcnnError
 
 SIM_IMAGES = 8            # enough for latency and II; correctness is the regression's job
+YOSYS_CACHE = "yosys-cache"   # under the work folder: per-module statistics, shared by models
 
 
 def rtl_hash(build: Path) -> str:
@@ -34,11 +35,13 @@ def _rtlsim(build: Path, graph) -> dict:
             "latency": int(r.latency.max()), "ii": int(r.interval.max())}
 
 
-def _synth(build: Path, jobs: int | None) -> dict:
+def _synth(build: Path, jobs: int | None, cache: Path) -> dict:
     from ..synth import synth
-    s = synth(build, "yosys", progress=False, jobs=jobs)
+    s = synth(build, "yosys", progress=False, jobs=jobs, cache=cache)
     keep = ("CLB_LUT", "LUT", "FF", "DSP", "BRAM36", "CARRY")
+    # seconds: this run's wall clock; with cached modules, less than a fresh run's.
     return {"tool": s["tool"], "version": s["version"], "seconds": s["seconds"],
+            "cached_modules": len(s["cached_modules"]),
             "totals": {k: s["totals"].get(k) for k in keep},
             "layers": {n: {k: r.get(k) for k in ("CLB_LUT", "FF", "DSP")}
                        for n, r in s["layers"].items()}}
@@ -87,7 +90,7 @@ def collect(name: str, models: Path, out: Path, work: Path, synthesise: bool = T
         rec["synth"] = old["synth"]
     elif synthesise:
         log(f"{name}: Yosys synthesis (minutes)")
-        rec["synth"] = _synth(build, jobs)
+        rec["synth"] = _synth(build, jobs, work / YOSYS_CACHE)
     out.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(rec, indent=2) + "\n")
     return rec

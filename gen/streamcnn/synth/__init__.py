@@ -12,7 +12,8 @@ TOOLS = ("yosys", "vivado")
 
 def synth(build: Path, tool: str = "yosys", progress: bool = True, **options) -> dict:
     """Synthesise BUILD/rtl with `tool`, write BUILD/reports/synth.json and return it.
-    Yosys options: top, jobs (parallel runs, one per module; default one per core).
+    Yosys options: top, jobs (parallel runs, one per module; default one per core), cache
+    (a folder of per-module statistics to reuse where a module is unchanged).
     Vivado options (see vivado.run): top, source ("rtl" or "hls"), dry_run."""
     build = Path(build)
     if tool not in TOOLS:
@@ -22,9 +23,10 @@ def synth(build: Path, tool: str = "yosys", progress: bool = True, **options) ->
     if tool == "yosys":
         from . import yosys
         top, jobs = options.pop("top", "network"), options.pop("jobs", None)
+        cache = options.pop("cache", None)
         if options:
             raise StreamcnnError(f"Yosys synthesis takes no option {sorted(options)[0]}")
-        summary = yosys.summarise(yosys.run(build, top, progress, jobs),
+        summary = yosys.summarise(yosys.run(build, top, progress, jobs, cache),
                                   build / "rtl" / "network.v", top)
     else:
         from . import vivado
