@@ -37,7 +37,7 @@ def _rtlsim(build: Path, graph) -> dict:
 
 def _synth(build: Path, jobs: int | None, cache: Path) -> dict:
     from ..synth import synth
-    s = synth(build, "yosys", progress=False, jobs=jobs, cache=cache)
+    s = synth(build, "yosys", progress=True, jobs=jobs, cache=cache)
     keep = ("CLB_LUT", "LUT", "FF", "DSP", "BRAM36", "CARRY")
     # seconds: this run's wall clock; with cached modules, less than a fresh run's.
     return {"tool": s["tool"], "version": s["version"], "seconds": s["seconds"],
@@ -89,7 +89,7 @@ def collect(name: str, models: Path, out: Path, work: Path, synthesise: bool = T
     if same and "synth" in old:
         rec["synth"] = old["synth"]
     elif synthesise:
-        log(f"{name}: Yosys synthesis (minutes)")
+        log(f"{name}: Yosys synthesis (minutes; one bar step per module)")
         rec["synth"] = _synth(build, jobs, work / YOSYS_CACHE)
     out.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(rec, indent=2) + "\n")
