@@ -48,7 +48,7 @@ sim: gen
 # without vivado on PATH that is a dry run listing the commands it would run.
 TOOL ?= yosys
 synth: gen
-	$(BIN)/streamcnn synth $(BUILD) --tool $(TOOL) $(if $(filter vivado,$(TOOL)),$(if $(shell command -v vivado),,--dry-run))
+	$(BIN)/streamcnn synth $(BUILD) --tool $(TOOL) $(if $(filter vivado,$(TOOL)),$(if $(shell command -v vivado),,--dry-run),--cache build/yosys-cache)
 
 # report: results/README.md and plots for every shipped model: RTL simulation and Yosys
 # synthesis, each cached in results/<model>.json under the hash of the Verilog measured.
