@@ -135,12 +135,13 @@ def run(build: Path, top: str = "network", progress: bool = True,
     design = rtlil.split((work / DESIGN).read_text())
     if f"\\{top}" not in design:
         raise StreamcnnError(f"Yosys found no module {top} in {build / 'rtl'}")
-    todo = [_prepare(work, module, f"\\{top}", design) for module in design]
+    release = _release()
+    todo = [_prepare(work, module, f"\\{top}", design, release) for module in design]
     cached = [j for j in todo if cache and j.key and _load(Path(cache), work, j)]
     todo = sorted((j for j in todo if j not in cached), key=lambda j: -j.size)   # longest first
-    _run_all(build, todo, max(1, jobs or default_jobs()), progress)
-    for job in todo if cache else []:
-        _store(Path(cache), work, job)
+    # Each module is cached as it finishes: an interrupted run resumes where it stopped.
+    _run_all(build, todo, max(1, jobs or default_jobs()), progress,
+             done=lambda job: cache and _store(Path(cache), work, job))
     stat = {"modules": {}}
     for job in cached + todo:
         own = json.loads((work / job.out).read_text())
@@ -157,7 +158,7 @@ def run(build: Path, top: str = "network", progress: bool = True,
             "cached": sorted(j.stem for j in cached)}
 
 
-def _prepare(work: Path, module: str, top: str, design: dict[str, str]) -> _Job:
+def _prepare(work: Path, module: str, top: str, design: dict[str, str], release: str) -> _Job:
     """Write a module's input file and script; key it unless it is the top (whose netlist
     is read too, and which takes seconds)."""
     stem = _stem(module)
@@ -166,7 +167,7 @@ def _prepare(work: Path, module: str, top: str, design: dict[str, str]) -> _Job:
     (work / f"{stem}.ys").write_text(script)
     job = _Job(module, stem, len(text), f"{stem}.{STAT}")
     if module != top:
-        job.key = hashlib.sha256("\0".join([_release(), script, text]).encode()).hexdigest()
+        job.key = hashlib.sha256("\0".join([release, script, text]).encode()).hexdigest()
     return job
 
 
@@ -211,7 +212,8 @@ def _finish(build: Path, job: _Job) -> None:
                              f"{_first_error(log)}")
 
 
-def _run_all(build: Path, todo: list[_Job], jobs: int, progress: bool) -> None:
+def _run_all(build: Path, todo: list[_Job], jobs: int, progress: bool,
+             done=lambda job: None) -> None:
     bar = None
     if progress:
         from tqdm import tqdm
@@ -225,6 +227,7 @@ def _run_all(build: Path, todo: list[_Job], jobs: int, progress: bool) -> None:
             for job in [j for j in running if j.proc.poll() is not None]:
                 running.remove(job)
                 _finish(build, job)
+                done(job)
                 if bar is not None:
                     bar.set_postfix_str(_name(job.module), refresh=False)
                     bar.update(1)
