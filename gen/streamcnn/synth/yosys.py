@@ -95,7 +95,7 @@ def _command() -> list[str]:
 
 
 def _release() -> str:
-    """The installed Yosys package and version, e.g. pyosys==0.59 (part of every cache key)."""
+    """The installed Yosys package and version, e.g. pyosys==0.70 (part of every cache key)."""
     dist = _runner().replace("_", "-")
     return f"{dist}=={importlib.metadata.version(dist)}"
 
@@ -141,7 +141,7 @@ def run(build: Path, top: str = "network", progress: bool = True,
     todo = sorted((j for j in todo if j not in cached), key=lambda j: -j.size)   # longest first
     # Each module is cached as it finishes: an interrupted run resumes where it stopped.
     _run_all(build, todo, max(1, jobs or default_jobs()), progress,
-             done=lambda job: cache and _store(Path(cache), work, job))
+             done=lambda job: _store(cache, work, job))
     stat = {"modules": {}}
     for job in cached + todo:
         own = json.loads((work / job.out).read_text())
@@ -182,9 +182,10 @@ def _load(cache: Path, work: Path, job: _Job) -> bool:
     return True
 
 
-def _store(cache: Path, work: Path, job: _Job) -> None:
-    if not job.key:
+def _store(cache: Path | None, work: Path, job: _Job) -> None:
+    if not (cache and job.key):         # no cache folder, or the top (never cached)
         return
+    cache = Path(cache)
     cache.mkdir(parents=True, exist_ok=True)
     rec = {"module": job.module, "seconds": round(job.seconds, 2),
            "stat": json.loads((work / job.out).read_text())}
