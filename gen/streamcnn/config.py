@@ -4,7 +4,8 @@
       Precision: ap_fixed<16,6,AP_RND_CONV,AP_SAT>   # for float (not QKeras-quantised) tensors
       ReuseFactor: 1
       Strategy: Latency
-    InputPrecision: ap_uint<8>                        # the raw input stream (8-bit pixels)
+    InputPrecision: ap_uint<8>       # the input stream's grid; default: from the model (the
+                                     # grid of a quantiser on the input, else ap_uint<8>)
     Softmax: false        # true: the firmware computes the model's final softmax (HLS only)
     LayerName:
       conv1:
@@ -41,7 +42,7 @@ class LayerConfig:
 @dataclass
 class Config:
     model: LayerConfig
-    input_precision: FixedType
+    input_precision: FixedType | None    # None: taken from the model (frontend.inputs)
     layers: dict[str, dict]
     source: str = "<defaults>"
     softmax: bool = False            # implement the model's final softmax (tables, softmax.py)
@@ -59,17 +60,30 @@ class Config:
             return cls.default()
         path = Path(path)
         try:
-            data = yaml.safe_load(path.read_text()) or {}
+            raw = path.read_bytes()
         except OSError as e:
             raise StreamcnnError(f"{path}: cannot read config ({e.strerror})") from None
+        if b"\0" in raw:
+            raise StreamcnnError(f"{path}: a binary file, not a YAML config")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            line = raw[:e.start].count(b"\n") + 1
+            raise StreamcnnError(f"{path}: line {line}: not UTF-8 text (byte 0x{raw[e.start]:02x}); "
+                                 "save the config as UTF-8") from None
+        try:
+            data = yaml.load(text, Loader=_UniqueKeyLoader)
+        except DuplicateKey as e:
+            raise StreamcnnError(f"{path}: {e}") from None
         except yaml.YAMLError as e:
-            raise StreamcnnError(f"{path}: invalid YAML ({str(e).splitlines()[0]})") from None
-        return cls.from_dict(data, str(path))
+            raise StreamcnnError(f"{path}: invalid YAML ({_yaml_problem(e)})") from None
+        return cls.from_dict({} if data is None else data, str(path))
 
     @classmethod
     def from_dict(cls, data: dict, source: str = "<config>") -> "Config":
         if not isinstance(data, dict):
-            raise StreamcnnError(f"{source}: the config must be a mapping")
+            raise StreamcnnError(f"{source}: the config must be a mapping of keys (Model, "
+                                 f"LayerName, ...), not {_kind(data)}")
         _check_keys(data, ("Model", "InputPrecision", "LayerName", "Softmax"), source)
         softmax = data.get("Softmax", False)
         if not isinstance(softmax, bool):
@@ -81,7 +95,8 @@ class Config:
             raise StreamcnnError(f"{source}: LayerName must map layer names to settings")
         for name, entry in layers.items():
             _apply(base, entry or {}, f"{source}: LayerName.{name}")   # validate early
-        inp = FixedType.parse(data.get("InputPrecision", "ap_uint<8>"))
+        inp = data.get("InputPrecision")
+        inp = None if inp is None else _parse(inp, f"{source}: InputPrecision")
         return cls(base, inp, {k: v or {} for k, v in layers.items()}, source, softmax)
 
 
@@ -98,11 +113,11 @@ def _apply(base: LayerConfig, entry: dict, where: str) -> LayerConfig:
     out = base
     prec = entry.get("Precision")
     if isinstance(prec, str):
-        t = FixedType.parse(prec)
+        t = _parse(prec, f"{where}.Precision")
         out = replace(out, weight=t, bias=t, result=t)
     elif isinstance(prec, dict):
         _check_keys(prec, PRECISION_KEYS, f"{where}.Precision")
-        out = replace(out, **{k: FixedType.parse(v) for k, v in prec.items()})
+        out = replace(out, **{k: _parse(v, f"{where}.Precision.{k}") for k, v in prec.items()})
     elif prec is not None:
         raise StreamcnnError(f"{where}.Precision: expected a type or a mapping, got {prec!r}")
     if "ReuseFactor" in entry:
@@ -117,3 +132,48 @@ def _apply(base: LayerConfig, entry: dict, where: str) -> LayerConfig:
                                  f"{', '.join(STRATEGIES)}")
         out = replace(out, strategy=st)
     return out
+
+
+def _parse(text, where: str) -> FixedType:
+    """FixedType.parse, its error naming the config key."""
+    try:
+        return FixedType.parse(str(text))
+    except StreamcnnError as e:
+        raise StreamcnnError(f"{where}: {e}") from None
+
+
+def _kind(value) -> str:
+    return {list: "a list", str: "a string", int: "a number", float: "a number",
+            bool: "true/false"}.get(type(value), type(value).__name__)
+
+
+class DuplicateKey(yaml.YAMLError):
+    pass
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """yaml.safe_load, except that a key given twice in one mapping is an error: PyYAML
+    keeps the last one, which silently drops the first setting."""
+
+    def construct_mapping(self, node, deep=False):
+        seen: dict = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            try:
+                first = seen.get(key)
+            except TypeError:                 # an unhashable key: the base class reports it
+                break
+            if first is not None:
+                raise DuplicateKey(f"line {key_node.start_mark.line + 1}: key {key!r} given "
+                                   f"twice in one mapping (first on line {first}); the second "
+                                   "would silently replace the first")
+            seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep)
+
+
+def _yaml_problem(e: yaml.YAMLError) -> str:
+    """'line L, column C: problem' from a PyYAML error, on one line."""
+    mark = getattr(e, "problem_mark", None)
+    problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+    return where + " ".join(str(problem).split())

@@ -102,6 +102,9 @@ class Graph:
                                    # a Softmax node computes it only with `Softmax: true`
     exact: bool = True             # every node equals QKeras bit for bit by construction
     notes: list[str] = field(default_factory=list)
+    input_origin: str = ""         # why the input has its type (frontend/inputs.py)
+    logits_layer: str = ""         # the Keras layer whose output the logits are
+    logits_fused: bool = False     # ... before its own (softmax) activation
 
     @property
     def output(self) -> Tensor:
@@ -109,7 +112,8 @@ class Graph:
 
     def summary(self) -> str:
         rows = [f"{'node':<28}{'op':<10}{'output':<16}type"]
-        rows.append(f"{'input':<28}{'':<10}{str(self.input.shape):<16}{self.input.type}")
+        rows.append(f"{'input':<28}{'':<10}{str(self.input.shape):<16}{self.input.type}"
+                    f"  [{self.input_origin}]")
         for n in self.nodes:
             extra = ""
             if isinstance(n, Requant):

@@ -18,6 +18,7 @@ from ..ir import Conv2D, Dense, Graph, Node, Requant, Softmax, Tensor
 from ..softmax import OUT_TYPE as SOFTMAX_TYPE
 from ..softmax import params_for as softmax_params
 from .chain import Chain
+from .inputs import input_type
 
 HANDLERS: dict[str, Callable] = {}
 
@@ -36,7 +37,8 @@ class Converter:
         self.model = model
         self.config = config
         shape = tuple(int(d) for d in model.input_shape[1:])
-        self.input = Tensor("input", shape, config.input_precision)
+        in_type, self.input_origin = input_type(model, config)
+        self.input = Tensor("input", shape, in_type)
         self.cur = self.input
         self.lo, self.hi = self._type_bounds(self.input)
         self.nodes: list[Node] = []
@@ -44,6 +46,7 @@ class Converter:
         self.deferred: list[tuple] = []   # (name, build, chain index) of layers met mid-chain
         self.ptq_type: FixedType | None = None          # float MAC output awaiting its cast
         self.softmax: str | bool = False     # the final softmax layer's name, once met
+        self.logits_layer, self.logits_fused = "", False   # the Keras layer holding the logits
         self.exact = True
         self.notes: list[str] = []
 
@@ -55,8 +58,12 @@ class Converter:
 
     def emit(self, node: Node, lo=None, hi=None):
         """Append a node; lo/hi are per-channel integer bounds of its output."""
-        # backends name stages, config structs and instances after nodes
-        assert all(n.name != node.name for n in self.nodes), f"two IR nodes named {node.name}"
+        # backends name stages, config structs and instances after nodes: names stay unique
+        taken = {n.name for n in self.nodes}
+        base, k = node.name, 1
+        while node.name in taken:
+            k += 1
+            node.name = f"{base}_{k}"
         self.nodes.append(node)
         self.cur = node.output
         if lo is None:
@@ -112,7 +119,10 @@ class Converter:
         out = self.tensor(name if not chain.names else names[-1], chain.start.shape, out_type)
         lo = np.array([min(steps_ends(s)) for s in params.steps])
         hi = np.array([max(steps_ends(s)) for s in params.steps])
-        self.emit(Requant(name, chain.start, out, params=params, layers=names), lo, hi)
+        if chain.start is self.input and out_type == self.input.type and _identity(params, self.lo, self.hi):
+            self.notes.append(f"{name}: the input is already on its grid, so it is no node")
+        else:
+            self.emit(Requant(name, chain.start, out, params=params, layers=names), lo, hi)
         if not exact or params.approximate:
             self.exact = False
         self.notes.extend(params.notes if params.approximate or params.patches is not None else [])
@@ -149,12 +159,14 @@ class Converter:
             if handler is None:
                 raise StreamcnnError(f"layer '{layer.name}': {kind} is not supported")
             handler(self, layer)
+            if not self.softmax:
+                self.logits_layer = layer.name
         if self.pending:
             self.require_exact("output")
         if self.config.softmax:
             self.softmax_node()
         return Graph(self.model.name, self.input, self.nodes, bool(self.softmax), self.exact,
-                     self.notes)
+                     self.notes, self.input_origin, self.logits_layer, self.logits_fused)
 
 
     def softmax_node(self):
@@ -168,6 +180,15 @@ class Converter:
         out = self.tensor(self.softmax, self.cur.shape, SOFTMAX_TYPE)
         self.emit(Softmax(self.softmax, self.cur, out,
                           params=softmax_params(self.cur.type, self.cur.shape[0])))
+
+
+def _identity(params, lo, hi) -> bool:
+    """Does the requantiser return every integer of [lo, hi] unchanged (all channels)?"""
+    span = int((hi - lo).max(initial=0)) + 1
+    if span * len(lo) > 1 << 20:
+        return False
+    a = np.minimum(lo[None, :] + np.arange(span)[:, None], hi[None, :])
+    return bool(np.array_equal(params.apply(a), a))
 
 
 def steps_ends(st) -> tuple[int, int]:

@@ -62,18 +62,23 @@ def _qactivation(cv: Converter, layer):
         _named_activation(cv, layer, layer.quantizer)
 
 
-def _named_activation(cv: Converter, layer, fn):
+def _named_activation(cv: Converter, layer, fn, fused: bool = False):
+    """An activation: its own layer, or fused into a MAC layer (`fused`), whose IR nodes
+    then take the name '<layer>_act' (the MAC node has the layer's own name)."""
     name = fn if isinstance(fn, str) else getattr(fn, "__name__", str(fn))
+    step = f"{layer.name}_act" if fused else layer.name
     if is_quantizer(fn):
-        cv.elementwise(layer.name, lambda t: fn(t), True)
-        cv.close(output_type(fn, _where(layer)), exact=True, where=layer.name)
+        cv.elementwise(step, lambda t: fn(t), True)
+        cv.close(output_type(fn, _where(layer)), exact=True, where=step)
     elif name == "linear":
         pass
     elif name == "relu":
         import tensorflow as tf
-        cv.elementwise(layer.name, tf.nn.relu, True)
+        cv.elementwise(step, tf.nn.relu, True)
     elif name == "softmax":
         cv.softmax = layer.name
+        if fused:                                   # the logits are the layer's own sums
+            cv.logits_layer, cv.logits_fused = layer.name, True
     else:
         raise StreamcnnError(f"{_where(layer)}: activation {name!r} is not supported "
                              "(supported: relu, linear, softmax and QKeras quantizers)")
@@ -89,28 +94,46 @@ def _softmax(cv: Converter, layer):
 
 
 # --- multiply-accumulate layers -------------------------------------------------
-def _weights(cv: Converter, layer, values, quantizer_attr: str, kind: str):
-    """Integer weights and their grid: QKeras' quantiser if any, else the config's type."""
-    q = getattr(layer, quantizer_attr, None)
-    if q is not None:
-        return to_grid(quantize_weights(q, values, _where(layer)), f"{_where(layer)} {kind}") + (True,)
+def _weights(cv: Converter, layer, values, quantizer, kind: str):
+    """Integer weights and their grid: QKeras' quantiser if any, else the config's type
+    (post-training quantisation: noted, and the graph is inexact unless nothing rounds)."""
+    if quantizer is not None:
+        return to_grid(quantize_weights(quantizer, values, _where(layer)), f"{_where(layer)} {kind}")
     cfg = cv.config.layer(layer.name)
     t = cfg.weight if kind == "kernel" else cfg.bias
-    return t.from_float(values), t.frac, False
+    ints = t.from_float(values)
+    if not np.all(t.representable(np.asarray(values, np.float64))):
+        err = np.abs(t.to_float(ints) - values).max()
+        cv.exact = False
+        cv.notes.append(f"{layer.name}: float {kind} (no {kind}_quantizer) post-training quantised "
+                        f"to {t}, largest change {err:.3g}")
+    return ints, t.frac
+
+
+def _kernel_bias(layer):
+    """(kernel, bias or None, kernel quantizer, bias quantizer) as the layer applies them in
+    inference; QConv2DBatchnorm folds its BatchNorm first (QKeras' own folding)."""
+    kq = getattr(layer, "kernel_quantizer_internal", None)
+    bq = getattr(layer, "bias_quantizer_internal", None)
+    if hasattr(layer, "get_folded_weights"):
+        k, b = (np.asarray(v, np.float32) for v in layer.get_folded_weights())
+        return k, b, kq, bq
+    return layer.kernel.numpy(), layer.bias.numpy() if layer.use_bias else None, kq, bq
 
 
 def _mac(cv: Converter, layer):
     """Shared part of Conv2D and Dense: integer weights, bias on the output grid."""
     cv.require_exact(layer.name)
-    w, wf, wq = _weights(cv, layer, layer.kernel.numpy(), "kernel_quantizer_internal", "kernel")
+    kernel, bias_f, kq, bq = _kernel_bias(layer)
+    w, wf = _weights(cv, layer, kernel, kq, "kernel")
     out_frac = cv.cur.type.frac + wf
     bias = None
-    if layer.use_bias:
-        b, bf, _ = _weights(cv, layer, layer.bias.numpy(), "bias_quantizer_internal", "bias")
+    if bias_f is not None:
+        b, bf = _weights(cv, layer, bias_f, bq, "bias")
         if bf > out_frac:                 # bias finer than products: refine the product grid
             w, out_frac = w << np.int64(bf - out_frac), bf
         bias = b << np.int64(out_frac - bf)
-    return w, bias, out_frac, wq
+    return w, bias, out_frac, kq is not None
 
 
 def _float32_exact(cv: Converter, layer, w2d: np.ndarray, lo, hi):
@@ -130,7 +153,7 @@ def _after_mac(cv: Converter, layer, quantized: bool):
         cv.ptq_type = cv.config.layer(layer.name).result
     act = getattr(layer, "activation", None)
     if act is not None:
-        _named_activation(cv, layer, act)
+        _named_activation(cv, layer, act, fused=True)
 
 
 def _mac_bounds(w2d: np.ndarray, lo: np.ndarray, hi: np.ndarray, bias):
@@ -143,7 +166,7 @@ def _mac_bounds(w2d: np.ndarray, lo: np.ndarray, hi: np.ndarray, bias):
     return o_lo, o_hi
 
 
-@handles("Conv2D", "QConv2D")
+@handles("Conv2D", "QConv2D", "QConv2DBatchnorm")
 def _conv2d(cv: Converter, layer):
     if layer.data_format != "channels_last" or tuple(layer.dilation_rate) != (1, 1) \
             or getattr(layer, "groups", 1) != 1:
