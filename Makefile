@@ -24,8 +24,9 @@ test: setup
 test-slow: setup
 	$(BIN)/python -m pytest -q -m slow $(ARGS)
 
+# demo: the shipped trained SVHN QP6 (or MODEL=...) against QKeras, bit for bit
 demo: setup
-	$(BIN)/streamcnn demo $(MODEL)
+	$(BIN)/streamcnn demo $(if $(MODEL),$(MODEL),models/qp6.h5)
 
 bench: setup
 	$(BIN)/streamcnn bench --csim $(MODEL)

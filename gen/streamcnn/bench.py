@@ -19,10 +19,10 @@ def load_or_default(model, config):
 
 
 def bench_golden(model, images: int, config=None):
-    from .data import random_images
+    from .data import grid_samples
     from .golden import emulate, quantize_input
     keras_model, graph, t_conv = load_or_default(model, config)
-    x = quantize_input(graph, random_images(images, seed=7))
+    x = quantize_input(graph, grid_samples(graph.input, images, seed=7))
     emulate(graph, x[:256])                                   # warm-up
     best = float("inf")
     for _ in range(3):
@@ -39,12 +39,12 @@ def bench_csim(model, images: int, config=None):
     """HLS C simulation: g++ compile time (uncached) and images/s, every result checked."""
     import tempfile
     from pathlib import Path
-    from .data import random_images
+    from .data import grid_samples
     from .golden import quantize_input
     from .hls import csim
     from .hls.project import write_project
     _, graph, _ = load_or_default(model, config)
-    x = quantize_input(graph, random_images(images, seed=7, shape=graph.input.shape))
+    x = quantize_input(graph, grid_samples(graph.input, images, seed=7))
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
         hls = write_project(graph, Config.load(config), Path(tmp))
@@ -64,19 +64,20 @@ def bench_rtlsim(model, images: int, config=None, simulator: str = "verilator"):
     import tempfile
     from pathlib import Path
     import numpy as np
-    from .data import random_images
-    from .golden import emulate, quantize_input
+    from .data import grid_samples
+    from .golden import quantize_input
     from .rtl import rtlsim
+    from .verify import check
     from .rtl.project import write_core
     _, graph, _ = load_or_default(model, config)
-    x = quantize_input(graph, random_images(images, seed=7, shape=graph.input.shape))
+    x = quantize_input(graph, grid_samples(graph.input, images, seed=7))
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
         rtl, core, _ = write_core(graph, Path(tmp))
         t_gen = time.perf_counter() - t0
         r = rtlsim.run(Path(tmp), graph, x, simulator)
         info = json.loads((rtl / "core.json").read_text())
-    bad = int(((emulate(graph, x).logits_int != r.logits_int).any(1)).sum())
+    bad = check(graph, x, r.logits_int)["golden"].mismatched
     print(f"model: {graph.name}; Verilog generated in {t_gen:.2f} s ({info['blocks']} blocks, "
           f"{info['adders']:,} adders in multiplier-free MACs); {simulator} build {r.build_seconds:.1f} s")
     print(f"RTL simulation ({simulator} + cocotb): {images} images in {r.seconds:.2f} s = "

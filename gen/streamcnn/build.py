@@ -1,7 +1,11 @@
-"""`streamcnn convert`: model -> BUILD/ with the IR (ir.pkl) and every backend's project."""
+"""`streamcnn convert`: model -> BUILD/ with the IR (ir.pkl) and every backend's project.
+
+The build is written beside BUILD in a fresh folder and swapped in only when every backend
+has succeeded, so a failed convert leaves BUILD as it was, never a mix of two models."""
 from __future__ import annotations
 
 import shutil
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -11,9 +15,12 @@ from .frontend import from_keras
 from .golden import quantize_input
 from .ir import Graph, Softmax, save_graph
 
-TB_IMAGES = 16          # structured images in the HLS project's own test vectors
+TB_IMAGES = 16          # structured inputs in the HLS project's own test vectors
 RTL_SKIPPED = ("Softmax: true: wrote the HLS project only; the Verilog backend has no softmax "
                "(convert with Softmax: false for BUILD/rtl)")
+# What convert writes; `reports` (synthesis of an earlier core) goes with them, as it would
+# describe a core that is no longer there.
+ARTIFACTS = ("hls", "rtl", "reports", "ir.pkl")
 
 
 def has_softmax(graph: Graph) -> bool:
@@ -21,26 +28,48 @@ def has_softmax(graph: Graph) -> bool:
 
 
 def convert(model, build: Path, config: Config | None = None) -> Graph:
-    from .data import find_real_samples, random_images
-    from .hls import csim, vitis
-    from .hls.project import TOP, write_project
-    from .rtl.project import write_core
     config = config or Config.load(None)
     graph = from_keras(model, config)
     build = Path(build)
     build.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{build.name}.convert-", dir=build.parent))
+    try:
+        _write(graph, config, staging)
+        _swap_in(staging, build)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return graph
+
+
+def _write(graph: Graph, config: Config, build: Path):
+    from .data import grid_samples, real_samples_for
+    from .hls import csim, vitis
+    from .hls.project import TOP, write_project
+    from .rtl.project import write_core
     hls = write_project(graph, config, build)
     vitis.write_tcl(hls, TOP)
     if has_softmax(graph):      # HLS only: the Verilog backend has no softmax (README)
         graph.notes.append(RTL_SKIPPED)
-        shutil.rmtree(build / "rtl", ignore_errors=True)       # no stale core of an earlier run
     else:
         write_core(graph, build)
     save_graph(graph, build / "ir.pkl")
-    # Test vectors for Vitis' own csim/cosim: the real SVHN images when the input fits them.
-    x = random_images(TB_IMAGES, seed=0, shape=graph.input.shape)
-    real = find_real_samples()
-    if real is not None and real[0].shape[1:] == graph.input.shape:
+    # Test vectors for Vitis' own csim/cosim, on the model's input grid: the real SVHN
+    # images first when the model takes them.
+    x = grid_samples(graph.input, TB_IMAGES, seed=0)
+    real = real_samples_for(graph.input)
+    if real is not None:
         x = np.concatenate([real[0], x])
     csim.write_vectors(hls / "tb_data", graph, quantize_input(graph, x))
-    return graph
+
+
+def _swap_in(staging: Path, build: Path):
+    """Replace BUILD's artifacts by the staged ones; ir.pkl goes last and is removed first,
+    so an interrupted swap leaves a build without an IR, which every command refuses."""
+    trash = staging / ".old"
+    trash.mkdir()
+    for name in reversed(ARTIFACTS):
+        if (build / name).exists():
+            (build / name).rename(trash / name)
+    for name in ARTIFACTS:
+        if (staging / name).exists():
+            (staging / name).rename(build / name)
