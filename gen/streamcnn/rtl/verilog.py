@@ -2,18 +2,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
+from .. import assets
 from . import mac
 
-RTL_ROOT = Path(__file__).resolve().parents[3] / "rtl"
+RTL_ROOT = assets.path("rtl")           # the Verilog library and rtl/templates
 
 
 def _env():
     import jinja2
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(RTL_ROOT / "templates")),
+    templates = assets.folder("rtl") / "templates"
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates)),
                               trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
                               undefined=jinja2.StrictUndefined)
 

@@ -11,12 +11,12 @@ import sys
 import time
 from pathlib import Path
 
+from .. import assets
 from ..errors import StreamcnnError
 from . import resources as res
 from . import tclrecord
 from . import vivado_reports as rpt
 
-FPGA_ROOT = Path(__file__).resolve().parents[3] / "fpga"
 BUILD_TCL = "build.tcl"
 OUT = "vivado"                          # BUILD/vivado: sources list, log, reports, checkpoints
 LOG = "vivado.log"
@@ -26,11 +26,7 @@ _STEP = re.compile(r"^(Starting \w+|Phase [\d.]+ [^|]+?)\s*(\||$)")
 
 
 def script() -> Path:
-    tcl = FPGA_ROOT / BUILD_TCL
-    if not tcl.is_file():
-        raise StreamcnnError(f"Vivado script {tcl} not found: install streamcnn from its "
-                             "repository (pip install -e .)")
-    return tcl
+    return assets.folder("fpga") / BUILD_TCL
 
 
 def find_vivado() -> str | None:
