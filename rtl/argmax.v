@@ -1,4 +1,5 @@
-// argmax: index of the largest of N signed W-bit logits, ties -> lowest index
+// argmax: index of the largest of N W-bit logits (signed, or unsigned with SIGNED = 0),
+// ties -> lowest index
 // (numpy.argmax semantics).
 //
 // Input: N logits per beat, logit i at [i*W +: W]. Output: the same logits
@@ -12,7 +13,8 @@
 module argmax #(
     parameter N = 10,
     parameter W = 16,
-    parameter IDX_W = N > 1 ? $clog2(N) : 1
+    parameter IDX_W = N > 1 ? $clog2(N) : 1,
+    parameter SIGNED = 1
 ) (
     input  wire             clk,
     input  wire             rst,
@@ -40,15 +42,20 @@ assign m_axis_index  = index_reg;
 assign m_axis_tvalid = valid_reg;
 assign m_axis_tlast  = last_reg;
 
-reg signed [W-1:0] best;
-reg [IDX_W-1:0]    best_idx;
+// Each logit extended by one bit (its sign, or 0 when unsigned), then compared signed.
+function signed [W:0] value(input [W-1:0] x);
+    value = {SIGNED != 0 && x[W-1], x};
+endfunction
+
+reg signed [W:0] best;
+reg [IDX_W-1:0]  best_idx;
 integer i;
 always @* begin
-    best     = s_axis_tdata[W-1:0];
+    best     = value(s_axis_tdata[W-1:0]);
     best_idx = {IDX_W{1'b0}};
     for (i = 1; i < N; i = i + 1) begin
-        if ($signed(s_axis_tdata[i*W +: W]) > best) begin
-            best     = s_axis_tdata[i*W +: W];
+        if (value(s_axis_tdata[i*W +: W]) > best) begin
+            best     = value(s_axis_tdata[i*W +: W]);
             best_idx = i[IDX_W-1:0];
         end
     end

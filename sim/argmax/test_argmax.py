@@ -20,28 +20,28 @@ async def collect_index(dut, out):
             out.append(int(dut.m_axis_index.value))
 
 
-def logit_rows(gen, n_rows, n, w):
-    lo, hi = -(1 << (w - 1)), (1 << (w - 1)) - 1
+def logit_rows(gen, n_rows, n, w, signed):
+    lo, hi = (-(1 << (w - 1)), (1 << (w - 1)) - 1) if signed else (0, (1 << w) - 1)
     rows = [gen.integers(lo, hi + 1, (n_rows, n)),
-            gen.integers(-1, 2, (n_rows, n)),              # many ties
+            gen.integers(max(lo, -1), 2, (n_rows, n)),     # many ties
             np.full((2, n), lo), np.full((2, n), hi),      # all equal: index 0
             ]
     last_max = np.full((1, n), lo)
     last_max[0, -1] = hi                                   # maximum in the last slot
-    twin = gen.integers(lo, 0, (1, n))
+    twin = gen.integers(lo, lo + 2, (1, n))
     twin[0, [n // 2, n - 1]] = hi                          # two maxima: the earlier wins
     return np.concatenate(rows + [last_max, twin])
 
 
 @common.under_gaps("random_gaps", "full_rate")
 async def check(dut, p_src, p_sink):
-    n, w = common.param("N"), common.param("W")
+    n, w, signed = common.param("N"), common.param("W"), bool(common.param("SIGNED"))
     gen = common.rng()
     src, sink = common.axis_pair(dut, gen, p_src, p_sink)
     await common.start(dut)
     idx = []
     cocotb.start_soon(collect_index(dut, idx))
-    x = logit_rows(gen, 150, n, w)
+    x = logit_rows(gen, 150, n, w, signed)
     x = x[gen.permutation(len(x))]
     frames = np.split(np.arange(len(x)), np.sort(gen.choice(np.arange(1, len(x)), 15, replace=False)))
     for rows in frames:
@@ -51,7 +51,7 @@ async def check(dut, p_src, p_sink):
         rx = await sink.recv()          # cut at tlast: frame boundaries are checked too
         beats = common.beats(rx.tdata)
         assert len(beats) == len(rows), f"frame {i}: {len(beats)} beats, expected {len(rows)}"
-        got_logits += [common.unpack(v, w, n, signed=True) for v in beats]
+        got_logits += [common.unpack(v, w, n, signed=signed) for v in beats]
     await common.assert_drained(dut, sink, "output beats")
     assert got_logits == x.tolist(), "logits not passed through unchanged"
     want = np.argmax(x, axis=1).tolist()
@@ -61,12 +61,12 @@ async def check(dut, p_src, p_sink):
 
 
 @pytest.mark.parametrize("simulator", common.SIMULATORS)
-@pytest.mark.parametrize("n,w", [(10, 16), (3, 4)])
-def test_argmax(simulator, n, w):
-    common.run(simulator, "argmax", "test_argmax", {"N": n, "W": w})
+@pytest.mark.parametrize("n,w,signed", [(10, 16, 1), (3, 4, 1), (5, 8, 0)])
+def test_argmax(simulator, n, w, signed):
+    common.run(simulator, "argmax", "test_argmax", {"N": n, "W": w, "SIGNED": signed})
 
 
 @pytest.mark.parametrize("simulator", ["icarus"])       # more sizes: no C++ build
 @pytest.mark.parametrize("n,w", [(1, 8), (16, 7)])
 def test_argmax_edges(simulator, n, w):
-    common.run(simulator, "argmax", "test_argmax", {"N": n, "W": w})
+    common.run(simulator, "argmax", "test_argmax", {"N": n, "W": w, "SIGNED": 1})

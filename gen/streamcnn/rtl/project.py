@@ -29,6 +29,7 @@ class Ports:
     n_logits: int
     logit_w: int
     class_w: int
+    logit_signed: bool = True
 
 
 def _bytes(bits: int) -> int:
@@ -40,7 +41,7 @@ def ports(graph: Graph) -> Ports:
     w = graph.input.type.width
     n, lw = graph.output.shape[-1], graph.output.type.width
     cw = max(1, (n - 1).bit_length())
-    return Ports(_bytes(c * w), c, w, _bytes(n * lw + cw), n, lw, cw)
+    return Ports(_bytes(c * w), c, w, _bytes(n * lw + cw), n, lw, cw, graph.output.type.signed)
 
 
 def write_core(graph: Graph, build: Path) -> tuple[Path, Core, Ports]:
