@@ -12,7 +12,8 @@ from ..config import Config
 from ..fixed import FixedType
 from ..ir import Graph
 from .paths import hls_root
-from .stages import StageBuilder, ident, int_type
+from ..names import ident
+from .stages import StageBuilder, int_type
 
 TOP = "network"
 

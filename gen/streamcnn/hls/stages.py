@@ -15,6 +15,7 @@ from ..errors import StreamcnnError
 from ..fixed import FixedType
 from ..ir import Conv2D, Dense, Flatten, Graph, Pool2D, Requant, Scale, Softmax, Tensor, ZeroPad2D
 from .. import softmax as sm
+from ..names import Identifiers
 
 
 @dataclass
@@ -52,14 +53,10 @@ def c_int_type(values) -> str:
     return "int64_t"
 
 
-def ident(name: str) -> str:
-    s = "".join(ch if ch.isalnum() else "_" for ch in name)
-    return s if s[:1].isalpha() else "l_" + s
-
-
 class StageBuilder:
     def __init__(self, graph: Graph, config: Config):
         self.graph, self.config = graph, config
+        self.ident = Identifiers()               # C++ names: always with a suffix or prefix
         self.stages: list[Stage] = []
         self.elem = "input_t"                    # element typedef of the current stream
         self.typedefs: list[tuple[str, str, str]] = [("input_t", int_type(graph.input.type),
@@ -75,14 +72,14 @@ class StageBuilder:
 
     # --- helpers --------------------------------------------------------------
     def _typedef(self, tensor: Tensor) -> str:
-        name = ident(tensor.name) + "_t"
+        name = "t_" + self.ident(tensor.name)     # never a config struct's member (in_t, out_t)
         if name not in (t[0] for t in self.typedefs):
             self.typedefs.append((name, int_type(tensor.type), f"{tensor.name}: {tensor.type}"))
         return name
 
     def _add(self, node_name: str, func: str, out: Tensor | None, types: dict, ints: dict,
              arrays=(), tap=True, suffix="", out_c=None, comment="") -> Stage:
-        cfg = ident(node_name) + suffix + "_cfg"
+        cfg = self.ident(node_name) + suffix + "_cfg"
         out_t = self._typedef(out) if out is not None else self.elem
         st = Stage(node_name, func, cfg, out_t, out_c or out.shape[-1], types, ints, list(arrays),
                    tap, comment)
@@ -164,7 +161,7 @@ class StageBuilder:
             ints["block"] = nin * nout // reuse
             weights = w2d.T.reshape(-1)
         self._add(node.name, func, node.output, {"in_t": in_t, "acc_t": acc_t, "w_t": w_t, "b_t": b_t},
-                  ints, [(ident(node.name) + "_w", w_t, weights), (ident(node.name) + "_b", b_t, b)])
+                  ints, [(self.ident(node.name) + "_w", w_t, weights), (self.ident(node.name) + "_b", b_t, b)])
 
     def _requant(self, node: Requant):
         p = node.params
@@ -172,7 +169,7 @@ class StageBuilder:
         in_t, out_t = self.elem, self._typedef(node.output)
         a_lo = np.array([s.a_lo for s in p.steps], np.int64)
         a_hi = np.array([s.a_hi for s in p.steps], np.int64)
-        base = ident(node.name)
+        base = self.ident(node.name)
         if p.affine:
             ends = np.concatenate([a_lo * p.mult + p.add, a_hi * p.mult + p.add, [p.lo, p.hi]])
             types = {"in_t": in_t, "out_t": out_t, "wide_t": int_type_for(ends.min(), ends.max()),
@@ -215,7 +212,7 @@ class StageBuilder:
                  "sum_t": f"ap_uint<{p.sum_bits}>", "inv_t": f"ap_uint<{sm.INV_FRAC + 1}>",
                  "prod_t": f"ap_uint<{sm.EXP_BITS + sm.INV_FRAC + 2}>",
                  "etab_t": c_int_type(p.exp_table), "itab_t": c_int_type(p.inv_table)}
-        base = ident(node.name)
+        base = self.ident(node.name)
         self._add(node.name, "softmax", node.output, types,
                   {"n": p.n, "ii": (p.n + 1) // 2,    # two exp lookups per cycle (softmax.h)
                    "lshift": p.lshift, "rshift": p.rshift, "rnd": p.rnd, "exp_size": sm.EXP_SIZE,

@@ -12,7 +12,8 @@ import numpy as np
 
 from ..errors import StreamcnnError
 from ..fixed import FixedType
-from ..hls.stages import ident, stream_word
+from ..hls.stages import stream_word
+from ..names import VERILOG_KEYWORDS, Identifiers
 from ..ir import Conv2D, Dense, Flatten, Graph, Pool2D, Requant, Scale, ZeroPad2D
 from .verilog import mac_module
 
@@ -58,6 +59,9 @@ class Planner:
     def __init__(self, graph: Graph):
         self.graph = graph
         self.core = Core()
+        # instance names: clear of keywords and of the wires network.v.j2 declares itself
+        self.ident = Identifiers(VERILOG_KEYWORDS, ("rst", "logits", "class_index", "result",
+                                                    "result_last", "ap_clk", "ap_rst_n"))
         self.width = graph.input.type.width * stream_word(graph.input)[1]   # current stream word
 
     def build(self) -> Core:
@@ -69,7 +73,7 @@ class Planner:
         return self.core
 
     def _add(self, inst, module, params, out_w, node, **kw) -> Block:
-        b = Block(ident(inst), module, {k: str(v) for k, v in params.items()}, self.width, out_w,
+        b = Block(self.ident(inst), module, {k: str(v) for k, v in params.items()}, self.width, out_w,
                   node, **kw)
         self.core.blocks.append(b)
         self.width = out_w
@@ -91,7 +95,7 @@ class Planner:
                   k * k * c * t.width, node.name, s_last=False)
 
     def _mac(self, node, weights: np.ndarray, bias, in_t: FixedType, out_t: FixedType):
-        name = ident(node.name) + "_mac"
+        name = self.ident(node.name + "_mac")
         text, depth, adders = mac_module(name, node.name, weights, bias, in_t.width,
                                          in_t.signed, out_t.width)
         self.core.sources[name + ".v"] = text
