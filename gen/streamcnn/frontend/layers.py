@@ -259,6 +259,17 @@ def _zeropad(cv: Converter, layer):
             np.minimum(cv.lo, 0), np.maximum(cv.hi, 0))
 
 
+@handles("Reshape")
+def _reshape(cv: Converter, layer):
+    """A Reshape that only changes the layout: to a vector (the same order as Flatten)."""
+    target = tuple(int(d) for d in layer.target_shape)
+    if len(target) != 1:
+        raise StreamcnnError(f"{_where(layer)}: only a reshape to a vector is supported "
+                             f"(got {target}); the streams carry (H, W, C) or vectors")
+    if len(cv.cur.shape) != 1:
+        _flatten(cv, layer)
+
+
 @handles("Flatten")
 def _flatten(cv: Converter, layer):
     def build():
