@@ -158,6 +158,8 @@ class _UniqueKeyLoader(yaml.SafeLoader):
     def construct_mapping(self, node, deep=False):
         seen: dict = {}
         for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":   # `<<: *base` may be overridden
+                continue
             key = self.construct_object(key_node, deep=True)
             try:
                 first = seen.get(key)
