@@ -132,13 +132,33 @@ def save_graph(graph: Graph, path) -> None:
 
 
 def load_graph(path) -> Graph:
+    """The IR of a build folder, or a one-line error naming the file (missing, unreadable,
+    truncated, corrupt, or written by another version of streamcnn)."""
     import pickle
     from pathlib import Path
     from .errors import StreamcnnError
+    again = "run `streamcnn convert` again"
     if not Path(path).is_file():
         raise StreamcnnError(f"{path}: no IR here (run `streamcnn convert` first)")
-    with open(path, "rb") as f:
-        graph = pickle.load(f)
+    try:
+        with open(path, "rb") as f:
+            graph = pickle.load(f)
+    except OSError as e:
+        raise StreamcnnError(f"{path}: cannot read the IR ({e.strerror})") from None
+    except (ImportError, AttributeError) as e:   # a class this version does not have
+        raise StreamcnnError(f"{path}: written by another version of streamcnn "
+                             f"({type(e).__name__}: {e}); {again}") from None
+    except Exception as e:                       # truncated, corrupt, not a pickle at all
+        text = str(e).strip().splitlines()[0] if str(e).strip() else ""
+        raise StreamcnnError(f"{path}: not a readable streamcnn IR, truncated or corrupt "
+                             f"({type(e).__name__}{': ' + text if text else ''}); "
+                             f"{again}") from None
     if not isinstance(graph, Graph):
-        raise StreamcnnError(f"{path}: not a streamcnn IR")
+        raise StreamcnnError(f"{path}: not a streamcnn IR (it holds a "
+                             f"{type(graph).__module__}.{type(graph).__name__}); {again}")
+    if not (isinstance(getattr(graph, "input", None), Tensor)
+            and isinstance(getattr(graph, "nodes", None), list) and graph.nodes
+            and all(isinstance(n, Node) for n in graph.nodes)):
+        raise StreamcnnError(f"{path}: an incomplete streamcnn IR (no input tensor or no "
+                             f"nodes); {again}")
     return graph

@@ -48,8 +48,19 @@ def _sources(hls: Path) -> list[Path]:
     return files + [hls / "tb" / "tb_network.cpp"]
 
 
+def _check_project(hls: Path) -> None:
+    """A one-line error for a build without (a complete) HLS project."""
+    if not hls.is_dir():
+        raise StreamcnnError(f"{hls}: no HLS project in this build (run `streamcnn convert`)")
+    for f in (hls / "tb" / "tb_network.cpp", hls / "firmware" / "network.cpp", hls / "include"):
+        if not f.exists():
+            raise StreamcnnError(f"{f}: missing from the HLS project; run `streamcnn convert` "
+                                 "again")
+
+
 def compile_tb(hls: Path, flags: list[str] = FLAGS) -> Build:
     hls = Path(hls)
+    _check_project(hls)
     ap = include_dir()
     cmd = [CXX, *flags, "-isystem", str(ap), "-I", str(hls / "include"), "-I", str(hls / "firmware"),
            str(hls / "tb" / "tb_network.cpp"), str(hls / "firmware" / "network.cpp")]
@@ -59,15 +70,23 @@ def compile_tb(hls: Path, flags: list[str] = FLAGS) -> Build:
     binary = hls / "csim" / f"tb_{key.hexdigest()[:16]}"
     log = binary.with_suffix(".log")
     if binary.exists():
-        return Build(binary, 0.0, True, own_warnings(log.read_text(), ap))
+        return Build(binary, 0.0, True,
+                     own_warnings(log.read_text(errors="replace"), ap) if log.is_file() else [])
     binary.parent.mkdir(exist_ok=True)
     t0 = time.perf_counter()
-    r = subprocess.run(cmd + ["-o", str(binary)], capture_output=True, text=True)
+    try:
+        r = subprocess.run(cmd + ["-o", str(binary)], capture_output=True, text=True,
+                           errors="replace")
+    except FileNotFoundError:
+        raise StreamcnnError(f"{CXX} not found: the C simulation needs a C++ compiler "
+                             "(Debian: apt-get install g++)") from None
     seconds = time.perf_counter() - t0
     log.write_text(r.stderr)
     if r.returncode:
-        first = next((ln for ln in r.stderr.splitlines() if "error" in ln), r.stderr[:200])
-        raise StreamcnnError(f"C simulation build failed ({log}): {first}")
+        lines = r.stderr.splitlines()
+        first = next((ln for ln in lines if ": error:" in ln or ": fatal error:" in ln),
+                     next((ln for ln in lines if "error" in ln), " ".join(r.stderr.split())[:200]))
+        raise StreamcnnError(f"C simulation build failed: {first.strip()} (full log: {log})")
     return Build(binary, seconds, False, own_warnings(r.stderr, ap))
 
 
@@ -130,8 +149,16 @@ def run(hls: Path, graph: Graph, x_int: np.ndarray, check: bool = True) -> CsimR
                        capture_output=True, text=True)
     seconds = time.perf_counter() - t0
     if r.returncode not in (0, 1) or not (work / "output.bin").exists():
-        raise StreamcnnError(f"C simulation failed (exit {r.returncode}): "
-                             f"{(r.stderr or r.stdout).strip()[:300]}")
-    out = np.fromfile(work / "output.bin", dtype=np.int64).reshape(n, -1)
+        log = work / "run.log"
+        log.write_text(r.stdout + r.stderr)
+        said = " ".join((r.stderr or r.stdout).split())[:200] or "no output"
+        raise StreamcnnError(f"C simulation of {build.binary.name} failed (exit {r.returncode}): "
+                             f"{said} (full log: {log})")
+    out = np.fromfile(work / "output.bin", dtype=np.int64)
+    if n == 0 or out.size % n or out.size // n != graph.output.shape[-1] + 1:
+        raise StreamcnnError(f"{work / 'output.bin'}: {out.size} values from the C simulation, "
+                             f"not {n} results of {graph.output.shape[-1]} logits and a class; "
+                             "run `streamcnn convert` again")
+    out = out.reshape(n, -1)
     mismatched = int(np.sum(np.any(out != expected, axis=1))) if check else 0
     return CsimResult(out[:, :-1], out[:, -1], mismatched, r.stdout.strip(), seconds)

@@ -119,6 +119,10 @@ def build(rtl: Path, p: Ports, simulator: str):
                              "Debian's iverilog package)")
     files = [rtl / f for f in (rtl / "files.f").read_text().split()]
     files.append(assets.folder("sim/network") / TB)
+    missing = [f for f in files if not Path(f).is_file()]
+    if missing:
+        raise StreamcnnError(f"{missing[0]}: missing (listed in {rtl / 'files.f'}, or the test "
+                             "bench); run `streamcnn convert` again")
     params = {"PIXELS": _pixels(rtl), "IN_W": p.in_w, "OUT_W": p.out_w, "MAX_IMAGES": CHUNK}
     args = ["-Wno-fatal", "--x-assign", "fast", "--x-initial", "fast"] \
         if simulator == "verilator" else []
@@ -131,11 +135,15 @@ def build(rtl: Path, p: Ports, simulator: str):
     cached = (build_dir / ".built").is_file()
     old = os.environ.get("MAKEFLAGS")
     os.environ["MAKEFLAGS"] = f"{old or ''} {MAKE_FLAGS}".strip()
+    log = build_dir.parent / "build.log"
     try:
         runner.build(sources=files, hdl_toplevel="tb_network", parameters=params,
                      build_dir=build_dir,
                      build_args=args, timescale=("1ns", "1ps"), always=not cached,
-                     log_file=build_dir.parent / "build.log")
+                     log_file=log)
+    except (RuntimeError, OSError, SystemExit) as e:     # the runner's "Command failed"
+        raise StreamcnnError(f"RTL build ({simulator}) failed: {_first_error(log, e)} "
+                             f"(full log: {log})") from None
     finally:
         if old is None:
             os.environ.pop("MAKEFLAGS")
@@ -145,17 +153,34 @@ def build(rtl: Path, p: Ports, simulator: str):
     return runner, build_dir, time.perf_counter() - t0
 
 
+def _first_error(log: Path, e: BaseException) -> str:
+    """The simulator's first error line (file:line: message), else the exception."""
+    text = log.read_text(errors="replace") if log.is_file() else ""
+    lines = [ln.strip() for ln in text.splitlines()]
+    hit = next((ln for ln in lines if ln.startswith("%Error") and "Exiting due to" not in ln),
+               None) or next((ln for ln in lines if "error" in ln.lower()), None)
+    return hit or " ".join(str(e).split()) or type(e).__name__
+
+
 def _pixels(rtl: Path) -> int:
     import json
-    return json.loads((rtl / "core.json").read_text())["pixels"]
+    try:
+        return int(json.loads((rtl / "core.json").read_text())["pixels"])
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise StreamcnnError(f"{rtl / 'core.json'}: unreadable ({type(e).__name__}: {e}); run "
+                             "`streamcnn convert` again") from None
 
 
 def run(build_dir: Path, graph: Graph, x_int: np.ndarray, simulator: str = "verilator",
         gap: int = 0, stall: int = 0, seed: int = 1, progress: bool = True) -> RtlsimResult:
     from tqdm import tqdm
     rtl = Path(build_dir).resolve() / "rtl"     # the simulator runs in its own folder
+    if not rtl.is_dir():
+        raise StreamcnnError(f"{Path(build_dir) / 'rtl'}: no generated RTL in this build "
+                             "(run `streamcnn convert` first)")
     if not (rtl / "files.f").is_file():
-        raise StreamcnnError(f"{rtl}: no generated RTL (run `streamcnn convert` first)")
+        raise StreamcnnError(f"{Path(build_dir) / 'rtl' / 'files.f'}: missing, so the RTL is "
+                             "incomplete; run `streamcnn convert` again")
     p = ports(graph)
     if x_int.shape[1:] != graph.input.shape:
         raise StreamcnnError(f"input shape {x_int.shape[1:]} does not match the model's "
@@ -172,14 +197,20 @@ def run(build_dir: Path, graph: Graph, x_int: np.ndarray, simulator: str = "veri
         out = bdir / "output.txt"
         out.unlink(missing_ok=True)
         max_cycles = 20 * (len(chunk) + 2) * int(_pixels(rtl)) * (1 + (gap + stall) // 10)
-        runner.test(hdl_toplevel="tb_network", test_module="streamcnn.rtl.player",
-                    build_dir=bdir, test_dir=bdir,
-                    plusargs=[f"+in={bdir / 'input.hex'}", f"+out={out}", f"+images={len(chunk)}",
-                              f"+gaps={gap}", f"+stalls={stall}", f"+seed={seed + s}"],
-                    extra_env={"STREAMCNN_MAX_CYCLES": str(max_cycles),
-                               "STREAMCNN_CLOCK_IMPL": "gpi" if simulator == "verilator" else "py",
-                               "COCOTB_LOG_LEVEL": "WARNING"},
-                    log_file=bdir / "sim.log")
+        try:
+            runner.test(hdl_toplevel="tb_network", test_module="streamcnn.rtl.player",
+                        build_dir=bdir, test_dir=bdir,
+                        plusargs=[f"+in={bdir / 'input.hex'}", f"+out={out}",
+                                  f"+images={len(chunk)}", f"+gaps={gap}", f"+stalls={stall}",
+                                  f"+seed={seed + s}"],
+                        extra_env={"STREAMCNN_MAX_CYCLES": str(max_cycles),
+                                   "STREAMCNN_CLOCK_IMPL": "gpi" if simulator == "verilator"
+                                   else "py", "COCOTB_LOG_LEVEL": "WARNING"},
+                        log_file=bdir / "sim.log")
+        except (RuntimeError, OSError, SystemExit) as e:
+            raise StreamcnnError(f"RTL simulation ({simulator}) failed on images {s}.."
+                                 f"{s + len(chunk) - 1}: {_first_error(bdir / 'sim.log', e)} "
+                                 f"(full log: {bdir / 'sim.log'})") from None
         lines = out.read_text().split() if out.is_file() else []
         if len(lines) != 3 * len(chunk):
             raise StreamcnnError(f"RTL simulation returned {len(lines) // 3} results for "
