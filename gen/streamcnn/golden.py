@@ -14,6 +14,7 @@ from .errors import StreamcnnError
 from .ir import Conv2D, Dense, Flatten, Graph, Pool2D, Requant, Scale, Softmax, ZeroPad2D
 
 BATCH = 256
+HINT_MAX_WIDTH = 32     # widest InputPrecision that quantize_input suggests
 
 
 @dataclass
@@ -32,19 +33,117 @@ class Result:
 
 
 def quantize_input(graph: Graph, x, source: str = "input") -> np.ndarray:
-    """Values as the Keras model sees them -> integers on the input grid, or a clear error."""
-    x = np.asarray(x)
-    want = (len(graph.input.shape) + 1,)
-    if x.ndim != want[0] or tuple(x.shape[1:]) != graph.input.shape:
+    """Values as the Keras model sees them -> integers on the input grid, or a clear error.
+
+    Nothing is rounded: a value off the grid or outside the input type's range, NaN,
+    infinity, a complex or non-numeric value or an empty batch is refused in one line.
+    Integer arrays are checked as integers (never through float64, which rounds above 2**53)."""
+    try:
+        x = np.asarray(x)
+    except (ValueError, TypeError) as e:          # ragged nested lists and the like
+        raise StreamcnnError(f"{source}: not an array of numbers ({e})") from None
+    kind = x.dtype.kind
+    if kind == "c":
+        raise StreamcnnError(f"{source}: complex input values ({x.dtype}); the model takes real "
+                             "numbers (not dropping the imaginary part silently)")
+    if kind not in "iuf":
+        what = {"b": "booleans", "O": "Python objects", "U": "strings", "S": "byte strings",
+                "V": "structured records", "M": "dates", "m": "time spans"}.get(kind, str(x.dtype))
+        raise StreamcnnError(f"{source}: the input holds {what} ({x.dtype}), not numbers")
+    if x.ndim != len(graph.input.shape) + 1 or tuple(x.shape[1:]) != graph.input.shape:
         raise StreamcnnError(f"{source}: expected shape (N, {', '.join(map(str, graph.input.shape))}),"
                              f" got {x.shape}")
+    if len(x) == 0:
+        raise StreamcnnError(f"{source}: no frames (an empty batch, shape {x.shape})")
     t = graph.input.type
-    ok = t.representable(x.astype(np.float64))
+    ints, ok = (_int_grid if kind in "iu" else _float_grid)(x, t)
     if not np.all(ok):
         idx = tuple(int(i) for i in np.argwhere(~ok)[0])
         raise StreamcnnError(f"{source}: frame {idx[0]}, element {idx[1:]} = {x[idx]!r} is not "
-                             f"exactly representable as {t} (not rounding it silently)")
-    return np.ldexp(x.astype(np.float64), t.frac).astype(np.int64)
+                             f"exactly representable as {t} (not rounding it silently)"
+                             + _precision_hint(graph, x))
+    return ints
+
+
+def _float_grid(x: np.ndarray, t) -> tuple[np.ndarray, np.ndarray]:
+    """(integers on t's grid, where exact) for floats; in the array's own precision when it
+    is wider than float64 (long double), else in float64 (float16/32 widen exactly)."""
+    xf = x if x.dtype.itemsize > 8 else x.astype(np.float64)
+    with np.errstate(all="ignore"):
+        s = np.ldexp(xf, t.frac)
+        ok = np.isfinite(s) & (s == np.round(s)) & (np.abs(s) <= 2.0 ** 62)
+        ints = np.where(ok, s, 0).astype(np.int64)
+    return ints, ok & (ints >= t.min_int) & (ints <= t.max_int)
+
+
+def _int_grid(x: np.ndarray, t) -> tuple[np.ndarray, np.ndarray]:
+    """(integers on t's grid, where exact) for integer arrays, in integer arithmetic only."""
+    if t.frac >= 0:                   # v is exact iff min_int <= v * 2**frac <= max_int
+        hi = t.max_int >> t.frac
+        lo = -((-t.min_int) >> t.frac)
+        if x.dtype.kind == "u":
+            ok = x <= np.uint64(hi)
+        else:
+            x = x.astype(np.int64)
+            ok = (x >= lo) & (x <= hi)
+        v = np.where(ok, x, 0).astype(np.int64)
+        return v << np.int64(t.frac), ok
+    k = -t.frac                       # v must be a multiple of 2**k with v >> k in range
+    if k >= 64:
+        return np.zeros(x.shape, np.int64), x == 0
+    wide = np.uint64 if x.dtype.kind == "u" else np.int64
+    x = x.astype(wide)
+    q = x >> wide(k)
+    ok = (x & wide((1 << k) - 1)) == 0
+    ok &= q <= wide(t.max_int) if wide is np.uint64 else (q >= t.min_int) & (q <= t.max_int)
+    return np.where(ok, q, 0).astype(np.int64), ok
+
+
+def _precision_hint(graph: Graph, x: np.ndarray) -> str:
+    """When the input type is only the default, the narrowest InputPrecision that holds
+    every given value exactly (computed from the values), as advice."""
+    if not str(getattr(graph, "input_origin", "")).startswith("the default"):
+        return ""
+    if x.dtype.kind == "f" and not np.all(np.isfinite(x)):
+        return ""                                   # no type holds NaN or infinity
+    t = _smallest_type(x)
+    if t is None or t.width > HINT_MAX_WIDTH:
+        return (f"; the input type is only the default, and no fixed-point type of at most "
+                f"{HINT_MAX_WIDTH} bits holds these values exactly")
+    return (f"; the input type is only the default: set InputPrecision: {t} in the config "
+            "to take these values exactly")
+
+
+def _smallest_type(x: np.ndarray):
+    """The narrowest FixedType (fraction bits >= 0) holding every value of x exactly, or
+    None when there is none (NaN, infinity, more than 62 bits)."""
+    from .fixed import FixedType
+    x = np.asarray(x)
+    if x.dtype.kind in "iu":
+        lo, hi, frac = int(x.min()), int(x.max()), 0
+    else:
+        xf = x.astype(np.float64)
+        if x.dtype.itemsize > 8 and not np.array_equal(xf, x):
+            return None                                  # more than float64's 53 bits
+        if not np.all(np.isfinite(xf)):
+            return None
+        nz = xf[xf != 0]
+        frac = 0
+        if nz.size:
+            mant, exp = np.frexp(nz)                     # nz = mant * 2**exp, |mant| in [0.5, 1)
+            m = np.abs(np.ldexp(mant, 53).astype(np.int64))
+            tz = np.log2(m & -m).astype(np.int64)        # trailing zero bits of the mantissa
+            frac = max(0, int((53 - exp.astype(np.int64) - tz).max()))
+        if frac > 62:
+            return None
+        s = np.ldexp(xf, frac)
+        lo, hi = int(s.min()), int(s.max())
+    if max(abs(lo), abs(hi)) >= 2 ** 62:
+        return None
+    try:
+        return FixedType.for_range(min(lo, 0), max(hi, 0), frac)
+    except StreamcnnError:
+        return None
 
 
 def emulate(graph: Graph, x_int: np.ndarray, trace: bool = False) -> Result:
