@@ -14,29 +14,128 @@ from .zoo.autoq import MODES, Search
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
+NPY_MAGIC, NPZ_MAGIC = b"\x93NUMPY", b"PK\x03\x04"
+BUILD_ENTRIES = {"ir.pkl", "hls", "rtl", "sim_build", "reports", "vivado"}   # in builds
+
+
 def _load_array(path: str) -> np.ndarray:
+    """The input values of a .npy, or of the array 'x' of a .npz; never unpickles."""
+    import zipfile
     p = Path(path)
+    if p.is_dir():
+        raise StreamcnnError(f"{p}: a folder, not an input file (.npy or .npz)")
     if not p.is_file():
         raise StreamcnnError(f"{p}: no such input file")
     try:
-        d = np.load(p, allow_pickle=False)
-    except (OSError, ValueError) as e:
-        raise StreamcnnError(f"{p}: not a .npy/.npz array file ({e})") from None
-    if isinstance(d, np.lib.npyio.NpzFile):
-        if "x" not in d:
-            raise StreamcnnError(f"{p}: .npz input needs an array named 'x'")
-        return d["x"]
-    return d
+        with open(p, "rb") as f:
+            head = f.read(6)
+    except OSError as e:
+        raise StreamcnnError(f"{p}: cannot read input file ({e.strerror})") from None
+    if not (head.startswith(NPY_MAGIC) or head.startswith(NPZ_MAGIC)):
+        raise StreamcnnError(f"{p}: not a .npy/.npz array file (it does not start like one)")
+    try:
+        if head.startswith(NPZ_MAGIC):
+            with np.load(p, allow_pickle=False) as d:
+                if "x" not in d.files:
+                    have = ", ".join(repr(k) for k in d.files) or "none"
+                    raise StreamcnnError(f"{p}: .npz input needs an array named 'x' "
+                                         f"(it has {have})")
+                return d["x"]
+        return np.load(p, allow_pickle=False)
+    except StreamcnnError:
+        raise
+    except ValueError as e:
+        if "allow_pickle" in str(e):
+            raise StreamcnnError(f"{p}: holds pickled Python objects, not a plain array; "
+                                 "not loading them (allow_pickle=False)") from None
+        raise StreamcnnError(f"{p}: not a readable .npy/.npz array ({_first_line(e)})") from None
+    except (OSError, EOFError, zipfile.BadZipFile, KeyError) as e:
+        raise StreamcnnError(f"{p}: not a readable .npy/.npz array ({_first_line(e)})") from None
 
 
-def _graph(args):
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip()
+    return text.splitlines()[0] if text else type(e).__name__
+
+
+def _save(path, array: np.ndarray) -> None:
+    """np.save to exactly this path (np.save itself would add .npy to a name without it)."""
+    with open(path, "wb") as f:
+        np.save(f, array)
+
+
+def _same(a: Path, b: Path) -> bool:
+    if a.resolve() == b.resolve():
+        return True
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _inside(p: Path, folder: Path) -> bool:
+    return p.resolve().is_relative_to(folder.resolve())
+
+
+def check_outputs(outputs: dict, inputs: dict, keep: dict | None = None) -> None:
+    """Before anything is written: refuse an output file (option -> path) that is a folder,
+    lies in a missing folder, is one of the inputs (option -> path) or another output, or
+    lies inside one of the `keep` folders (what -> folder) the command reads or generates."""
+    done: dict = {}
+    for opt, path in outputs.items():
+        if not path:
+            continue
+        p = Path(path)
+        if p.is_dir():
+            raise StreamcnnError(f"{opt} {p}: a folder; give a file name")
+        if not p.resolve().parent.is_dir():
+            raise StreamcnnError(f"{opt} {p}: folder {p.parent} does not exist")
+        for iopt, ipath in inputs.items():
+            if ipath and _same(p, Path(ipath)):
+                raise StreamcnnError(f"{opt} {p} is also the {iopt}; not overwriting it")
+        for what, folder in (keep or {}).items():
+            if _same(p, folder):
+                raise StreamcnnError(f"{opt} {p} is {what}; not overwriting it")
+            if folder.is_dir() and _inside(p, folder):
+                raise StreamcnnError(f"{opt} {p} is inside {what} {folder}; not writing there")
+        for o2, p2 in done.items():
+            if _same(p, p2):
+                raise StreamcnnError(f"{opt} and {o2} are the same file {p}; one would "
+                                     "overwrite the other")
+        done[opt] = p
+
+
+def _build_folder(build: str) -> Path:
+    b = Path(build)
+    if not b.exists():
+        raise StreamcnnError(f"{b}: no such build folder (make one with `streamcnn convert "
+                             "MODEL -o BUILD`)")
+    if not b.is_dir():
+        raise StreamcnnError(f"{b}: a file, not a build folder (made by `streamcnn convert "
+                             "MODEL -o BUILD`)")
+    return b
+
+
+def _build_keep(b: Path) -> dict:
+    """What a simulation must not write over: the build's IR and generated projects."""
+    return {f"the build's {s}/": b / s for s in ("hls", "rtl", "sim_build")} | \
+        {"the build's IR": b / "ir.pkl"}
+
+
+def _graph(args, logits: bool = False):
+    """The IR of args.model under args.config; `logits`: the model must end in a vector."""
     from .config import Config
     from .frontend import from_keras
-    return from_keras(args.model, Config.load(args.config))
+    from .frontend.load import check_logits_output, load_keras
+    config = Config.load(args.config)
+    model = load_keras(args.model)
+    if logits:
+        check_logits_output(model, args.model)
+    return from_keras(model, config), model, config
 
 
 def cmd_info(args):
-    g = _graph(args)
+    g = _graph(args)[0]
     print(g.summary())
     for n in g.notes:
         print("note:", n)
@@ -44,41 +143,80 @@ def cmd_info(args):
 
 def cmd_emulate(args):
     from .golden import emulate, quantize_input
-    g = _graph(args)
+    check_outputs({"-o": args.output, "--classes": args.classes},
+                  {"--input": args.input, "model": args.model, "--config": args.config})
+    g = _graph(args, logits=True)[0]
     x = _load_array(args.input)
     r = emulate(g, quantize_input(g, x, source=args.input))
-    np.save(args.output, r.logits)
+    _save(args.output, r.logits)
     if args.classes:
-        np.save(args.classes, r.classes)
+        _save(args.classes, r.classes)
     print(f"{len(x)} images -> {args.output} (logits on a 2^-{r.frac} grid, "
           f"{g.output.type}); classes: {np.bincount(r.classes, minlength=g.output.shape[0]).tolist()}")
+    for n in g.notes:                     # e.g. where the golden model is not Keras bit for bit
+        print("note:", n)
 
 
 def cmd_convert(args):
     from .build import convert
     from .config import Config
-    g = convert(args.model, Path(args.output), Config.load(args.config))
+    from .frontend.load import check_logits_output, load_keras
+    out = _check_build_output(Path(args.output), {"model": args.model, "--config": args.config})
+    config = Config.load(args.config)
+    model = load_keras(args.model)
+    check_logits_output(model, args.model)
+    g = convert(model, out, config)
     print(f"{g.name}: {len(g.nodes)} IR nodes -> {args.output}/ir.pkl, {args.output}/hls/ "
           f"(Vitis HLS project: build_prj.tcl)")
     for n in g.notes:
         print("note:", n)
 
 
+def _check_build_output(out: Path, inputs: dict) -> Path:
+    """`convert -o BUILD`: a new folder (made with its parents), an empty one or an earlier
+    build; never a file, one of the inputs, or a folder of other things (convert replaces
+    BUILD/hls, rtl, reports and ir.pkl wholesale: build.ARTIFACTS)."""
+    if out.exists() and not out.is_dir():
+        raise StreamcnnError(f"-o {out}: a file, not a build folder")
+    for opt, path in inputs.items():
+        if not path:
+            continue
+        p = Path(path)
+        if _same(p, out):
+            raise StreamcnnError(f"-o {out} is also the {opt}; give a new folder for the build")
+        for sub in ("hls", "rtl", "reports"):
+            if _inside(p, out / sub):
+                raise StreamcnnError(f"{opt} {p} is inside {out / sub}, which convert replaces")
+        if _same(p, out / "ir.pkl"):
+            raise StreamcnnError(f"{opt} {p} is {out / 'ir.pkl'}, which convert writes")
+    if out.is_dir():
+        other = sorted(e.name for e in out.iterdir()
+                       if e.name not in BUILD_ENTRIES and not e.name.startswith("."))
+        if other:
+            raise StreamcnnError(f"-o {out}: a folder of other files ({', '.join(other[:3])}"
+                                 f"{', ...' if len(other) > 3 else ''}), not a build; convert "
+                                 "replaces its hls/, rtl/ and reports/: give a new or empty "
+                                 "folder")
+    return out
+
+
 def cmd_csim(args):
     from .golden import quantize_input
     from .hls import csim
     from .ir import load_graph
-    build = Path(args.build)
+    build = _build_folder(args.build)
+    check_outputs({"-o": args.output}, {"--input": args.input}, _build_keep(build))
     g = load_graph(build / "ir.pkl")
     x = _load_array(args.input)
+    x_int = quantize_input(g, x, source=args.input)
     b = csim.compile_tb(build / "hls")
     print(f"compiled in {b.seconds:.1f} s" if not b.cached else "compiled (cached)")
-    r = csim.run(build / "hls", g, quantize_input(g, x, source=args.input), check=not args.no_check)
-    np.save(args.output, np.ldexp(r.logits_int.astype(np.float64), -g.output.type.frac))
+    r = csim.run(build / "hls", g, x_int, check=not args.no_check)
+    _save(args.output, np.ldexp(r.logits_int.astype(np.float64), -g.output.type.frac))
     print(f"{len(x)} images in {r.seconds:.2f} s ({r.images_per_s:,.0f} images/s) -> {args.output}")
     if r.mismatched:
         raise StreamcnnError(f"C simulation differs from the golden model on {r.mismatched} "
-                             f"images; {r.report.splitlines()[0]}")
+                             f"images; {(r.report.splitlines() or ['no report'])[0]}")
     if not args.no_check:
         print("C simulation == golden model, bit for bit")
 
@@ -89,13 +227,16 @@ def cmd_rtlsim(args):
     from .ir import load_graph
     from .rtl import rtlsim
     from .build import RTL_SKIPPED, has_softmax
-    build = Path(args.build)
+    build = _build_folder(args.build)
+    out_json = Path(args.output).with_suffix(".json")
+    check_outputs({"-o": args.output, "-o (its .json report)": out_json},
+                  {"--input": args.input}, _build_keep(build))
     g = load_graph(build / "ir.pkl")
     if has_softmax(g):
         raise StreamcnnError(f"{build}: no RTL here; {RTL_SKIPPED}")
     x = quantize_input(g, _load_array(args.input), source=args.input)
     r = rtlsim.run(build, g, x, args.sim, gap=args.gaps, stall=args.stalls, seed=args.seed)
-    np.save(args.output, np.ldexp(r.logits_int.astype(np.float64), -g.output.type.frac))
+    _save(args.output, np.ldexp(r.logits_int.astype(np.float64), -g.output.type.frac))
     gold = emulate(g, x)
     bad = np.flatnonzero((gold.logits_int != r.logits_int).any(1) | (gold.classes != r.classes))
     ii = r.interval
@@ -105,7 +246,6 @@ def cmd_rtlsim(args):
               "ii_cycles": int(ii.max()) if len(ii) else None,
               "images_per_s": round(r.images_per_s, 1), "build_seconds": round(r.build_seconds, 1),
               "tvalid_gap_pct": args.gaps, "tready_stall_pct": args.stalls}
-    out_json = Path(args.output).with_suffix(".json")
     out_json.write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps(report))
     if len(bad):
@@ -160,6 +300,7 @@ def cmd_demo(args):
 def cmd_data(args):
     import time
     from .data import load, preview
+    check_outputs({"--preview": args.preview, "-o": args.output}, {})
     if args.preview:
         print(f"contact sheet -> {preview(args.preview, n=args.n or 100, split=args.split, seed=args.seed)}")
         return
@@ -169,13 +310,18 @@ def cmd_data(args):
     print(f"{args.dataset}/{args.split}: {len(x):,} images {x.shape[1:]} {x.dtype} in {dt:.2f} s "
           f"({len(x) / max(dt, 1e-9):,.0f} images/s); labels: {np.bincount(y, minlength=10).tolist()}")
     if args.output:
-        np.savez(args.output, x=x, y=y)
+        with open(args.output, "wb") as f:      # exactly there (np.savez would add .npz)
+            np.savez(f, x=x, y=y)
         print(f"-> {args.output}")
 
 
 def cmd_train(args):
     import shlex
     from .zoo.train import Recipe, run
+    h5 = Path(args.output).with_suffix(".h5")
+    if h5.parent.is_dir():                # train makes a missing folder
+        check_outputs({"-o": h5, "-o (its .json metrics)": h5.with_suffix(".json")},
+                      {"--parent model": args.parent})
     r = Recipe(epochs=args.epochs, batch=args.batch, prune_epochs=args.prune_epochs, seed=args.seed)
     s = Search(trials=args.search_trials, epochs=args.search_epochs, images=args.search_images,
                mode=args.search_mode)
@@ -190,6 +336,28 @@ def cmd_train(args):
 
 JOBS_HELP = ("Yosys runs at once, one per module (default: one per core; each takes up to "
              "a few GB on the 16-bit models)")
+
+
+# Numeric options and their smallest allowed value (the largest too, for percentages), checked
+# before a command starts, so that nothing is written for a value that cannot work.
+# `demo` checks its own (demo.py).
+LIMITS = {"images": (1,), "csim_images": (1,), "rtlsim_images": (1,), "jobs": (1,),
+          "n": (1,), "seed": (0,), "epochs": (1,), "batch": (1,), "prune_epochs": (0,),
+          "train_images": (1,), "test_images": (1,), "search_trials": (1,),
+          "search_epochs": (1,), "search_images": (1,), "gaps": (0, 99), "stalls": (0, 99)}
+
+
+def check_args(args) -> None:
+    for dest, lim in LIMITS.items():
+        v = getattr(args, dest, None)
+        if v is None or args.command == "demo":
+            continue
+        opt = "-n" if dest == "n" else "--" + dest.replace("_", "-")
+        if len(lim) == 2 and not lim[0] <= v <= lim[1]:
+            raise StreamcnnError(f"{opt} {v}: expected a percentage of cycles, {lim[0]}..{lim[1]}")
+        if v < lim[0]:
+            kind = "a positive" if lim[0] == 1 else "a non-negative"
+            raise StreamcnnError(f"{opt} {v}: expected {kind} integer")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -299,6 +467,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--search-mode", default=ds.mode, choices=MODES,
                    help="AQ: keras-tuner search (default: %(default)s)")
     t.set_defaults(func=cmd_train)
+    for s in sub.choices.values():        # --debug after the subcommand too (SUPPRESS: an
+        s.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,  # absent
+                       help="show tracebacks on errors")    # one keeps the top level's value)
     return p
 
 
@@ -307,13 +478,30 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     args.argv = argv                      # recorded by `train` as the command that made a model
     try:
+        check_args(args)
         args.func(args)
     except StreamcnnError as e:
         if args.debug:
             raise
-        print(f"streamcnn: error: {e}", file=sys.stderr)
+        print(f"streamcnn: error: {_one_line(str(e))}", file=sys.stderr)
         return 2
+    except OSError as e:                  # a file the system refused: bad input, not a bug
+        if args.debug:
+            raise
+        where = f"{e.filename}: " if e.filename else ""
+        print(f"streamcnn: error: {where}{e.strerror or _first_line(e)}", file=sys.stderr)
+        return 2
+    except Exception as e:                # a bug: still one line, the traceback with --debug
+        if args.debug:
+            raise
+        print(f"streamcnn: internal error: {type(e).__name__}: {_one_line(_first_line(e))} "
+              "(a bug; --debug shows the traceback)", file=sys.stderr)
+        return 1
     return 0
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split("\n")).strip()
 
 
 if __name__ == "__main__":
