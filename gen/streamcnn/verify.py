@@ -55,31 +55,38 @@ def keras_logits(graph: Graph, model, x: np.ndarray, batch_size: int = 1024) -> 
     return probe.predict(np.asarray(x, np.float32), verbose=0, batch_size=batch_size)
 
 
-def agreement(graph: Graph, got_int: np.ndarray, ref: np.ndarray, against: str) -> Agreement:
-    """got_int (integers on the graph's output grid) against reference values ref."""
+def agreement(graph: Graph, got_int: np.ndarray, ref: np.ndarray, against: str,
+              classes_differ: np.ndarray | None = None) -> Agreement:
+    """got_int (integers on the graph's output grid) against reference values ref; an image
+    also counts as mismatched where `classes_differ` (the firmware's own class index)."""
     from .softmax import without_softmax
     frac = without_softmax(graph).output.type.frac
     got = np.asarray(got_int, np.int64)
     ref = np.asarray(ref, np.float64).reshape(got.shape)
     lsb = np.abs(np.ldexp(got.astype(np.float64), -frac) - ref) * 2.0 ** frac
-    bad = np.flatnonzero(np.any(lsb != 0, axis=1))
+    wrong = np.any(lsb != 0, axis=1)
+    if classes_differ is not None:
+        wrong |= classes_differ
+    bad = np.flatnonzero(wrong)
     return Agreement(len(got), len(bad), float(lsb.max(initial=0)),
                      float(np.mean(got.argmax(axis=1) == ref.argmax(axis=1))) if len(got) else 1.0,
                      int(bad[0]) if len(bad) else None, against)
 
 
-def check(graph: Graph, x_int: np.ndarray, got_int: np.ndarray | None = None, model=None,
+def check(graph: Graph, x_int: np.ndarray, got_int: np.ndarray | None = None,
+          got_classes: np.ndarray | None = None, model=None,
           x: np.ndarray | None = None) -> dict[str, Agreement]:
-    """Compare firmware logits `got_int` (default: the golden model's own) with the golden
-    model and, given the Keras `model` and its inputs `x`, with Keras."""
+    """Compare firmware logits `got_int` (default: the golden model's own), and the class
+    indices it computed itself if any, with the golden model and, given the Keras `model`
+    and its inputs `x`, with Keras."""
     from .softmax import without_softmax
     logits = without_softmax(graph)
-    gold = emulate(logits, x_int).logits_int
-    got = gold if got_int is None else np.asarray(got_int, np.int64)
+    gold = emulate(logits, x_int)
+    got = gold.logits_int if got_int is None else np.asarray(got_int, np.int64)
     out = {}
     if got_int is not None:
-        out["golden"] = agreement(graph, got, np.ldexp(gold.astype(np.float64),
-                                                       -logits.output.type.frac), "the golden model")
+        differ = None if got_classes is None else np.asarray(got_classes) != gold.classes
+        out["golden"] = agreement(graph, got, gold.logits, "the golden model", differ)
     if model is not None:
         out["keras"] = agreement(graph, got, keras_logits(graph, model, x), "Keras")
     return out
