@@ -32,7 +32,8 @@ bench: setup
 	$(BIN)/streamcnn bench --csim $(MODEL)
 
 # gen: the default model (or MODEL=...) -> BUILD/ (IR, HLS project, Verilog core);
-# sim: RTL simulation of 1,000 synthetic test images, checked against the golden model.
+# sim: RTL simulation of 1,000 synthetic SVHN test images (or, for MODEL=..., 1,000 inputs on
+# that model's own input grid), checked against the golden model.
 GEN_MODEL := $(if $(MODEL),$(MODEL),models/qp6.h5)
 BUILD     ?= build/$(basename $(notdir $(GEN_MODEL)))
 SIM       ?= verilator
@@ -42,7 +43,7 @@ gen: setup
 	$(BIN)/streamcnn convert $(GEN_MODEL) -o $(BUILD)
 
 sim: gen
-	$(BIN)/streamcnn data --dataset synth --split test -n $(IMAGES) -o $(BUILD)/images.npz
+	$(BIN)/streamcnn data $(if $(MODEL),--like $(BUILD),--dataset synth --split test) -n $(IMAGES) -o $(BUILD)/images.npz
 	$(BIN)/streamcnn rtlsim $(BUILD) --input $(BUILD)/images.npz --sim $(SIM) -o $(BUILD)/rtlsim.npy
 
 # synth: Yosys (open) or, with TOOL=vivado, Vivado's out-of-context build of fpga/build.tcl;

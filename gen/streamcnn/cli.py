@@ -8,118 +8,12 @@ from pathlib import Path
 
 import numpy as np
 
+from .cli_files import (build_folder, build_keep, check_build_output, first_line, load_array,
+                        save_array, check_outputs)
 from .errors import StreamcnnError
 from .zoo.autoq import MODES, Search
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-
-
-NPY_MAGIC, NPZ_MAGIC = b"\x93NUMPY", b"PK\x03\x04"
-BUILD_ENTRIES = {"ir.pkl", "hls", "rtl", "sim_build", "reports", "vivado"}   # in builds
-
-
-def _load_array(path: str) -> np.ndarray:
-    """The input values of a .npy, or of the array 'x' of a .npz; never unpickles."""
-    import zipfile
-    p = Path(path)
-    if p.is_dir():
-        raise StreamcnnError(f"{p}: a folder, not an input file (.npy or .npz)")
-    if not p.is_file():
-        raise StreamcnnError(f"{p}: no such input file")
-    try:
-        with open(p, "rb") as f:
-            head = f.read(6)
-    except OSError as e:
-        raise StreamcnnError(f"{p}: cannot read input file ({e.strerror})") from None
-    if not (head.startswith(NPY_MAGIC) or head.startswith(NPZ_MAGIC)):
-        raise StreamcnnError(f"{p}: not a .npy/.npz array file (it does not start like one)")
-    try:
-        if head.startswith(NPZ_MAGIC):
-            with np.load(p, allow_pickle=False) as d:
-                if "x" not in d.files:
-                    have = ", ".join(repr(k) for k in d.files) or "none"
-                    raise StreamcnnError(f"{p}: .npz input needs an array named 'x' "
-                                         f"(it has {have})")
-                return d["x"]
-        return np.load(p, allow_pickle=False)
-    except StreamcnnError:
-        raise
-    except ValueError as e:
-        if "allow_pickle" in str(e):
-            raise StreamcnnError(f"{p}: holds pickled Python objects, not a plain array; "
-                                 "not loading them (allow_pickle=False)") from None
-        raise StreamcnnError(f"{p}: not a readable .npy/.npz array ({_first_line(e)})") from None
-    except (OSError, EOFError, zipfile.BadZipFile, KeyError) as e:
-        raise StreamcnnError(f"{p}: not a readable .npy/.npz array ({_first_line(e)})") from None
-
-
-def _first_line(e: BaseException) -> str:
-    text = str(e).strip()
-    return text.splitlines()[0] if text else type(e).__name__
-
-
-def _save(path, array: np.ndarray) -> None:
-    """np.save to exactly this path (np.save itself would add .npy to a name without it)."""
-    with open(path, "wb") as f:
-        np.save(f, array)
-
-
-def _same(a: Path, b: Path) -> bool:
-    if a.resolve() == b.resolve():
-        return True
-    try:
-        return a.exists() and b.exists() and os.path.samefile(a, b)
-    except OSError:
-        return False
-
-
-def _inside(p: Path, folder: Path) -> bool:
-    return p.resolve().is_relative_to(folder.resolve())
-
-
-def check_outputs(outputs: dict, inputs: dict, keep: dict | None = None) -> None:
-    """Before anything is written: refuse an output file (option -> path) that is a folder,
-    lies in a missing folder, is one of the inputs (option -> path) or another output, or
-    lies inside one of the `keep` folders (what -> folder) the command reads or generates."""
-    done: dict = {}
-    for opt, path in outputs.items():
-        if not path:
-            continue
-        p = Path(path)
-        if p.is_dir():
-            raise StreamcnnError(f"{opt} {p}: a folder; give a file name")
-        if not p.resolve().parent.is_dir():
-            raise StreamcnnError(f"{opt} {p}: folder {p.parent} does not exist")
-        for iopt, ipath in inputs.items():
-            if ipath and _same(p, Path(ipath)):
-                raise StreamcnnError(f"{opt} {p} is also the {iopt}; not overwriting it")
-        for what, folder in (keep or {}).items():
-            if _same(p, folder):
-                raise StreamcnnError(f"{opt} {p} is {what}; not overwriting it")
-            if folder.is_dir() and _inside(p, folder):
-                raise StreamcnnError(f"{opt} {p} is inside {what} {folder}; not writing there")
-        for o2, p2 in done.items():
-            if _same(p, p2):
-                raise StreamcnnError(f"{opt} and {o2} are the same file {p}; one would "
-                                     "overwrite the other")
-        done[opt] = p
-
-
-def _build_folder(build: str) -> Path:
-    b = Path(build)
-    if not b.exists():
-        raise StreamcnnError(f"{b}: no such build folder (make one with `streamcnn convert "
-                             "MODEL -o BUILD`)")
-    if not b.is_dir():
-        raise StreamcnnError(f"{b}: a file, not a build folder (made by `streamcnn convert "
-                             "MODEL -o BUILD`)")
-    return b
-
-
-def _build_keep(b: Path) -> dict:
-    """What a simulation must not write over: the build's IR and generated projects."""
-    return {f"the build's {s}/": b / s for s in ("hls", "rtl", "sim_build")} | \
-        {"the build's IR": b / "ir.pkl"}
 
 
 def _graph(args, logits: bool = False):
@@ -146,11 +40,11 @@ def cmd_emulate(args):
     check_outputs({"-o": args.output, "--classes": args.classes},
                   {"--input": args.input, "model": args.model, "--config": args.config})
     g = _graph(args, logits=True)[0]
-    x = _load_array(args.input)
+    x = load_array(args.input)
     r = emulate(g, quantize_input(g, x, source=args.input))
-    _save(args.output, r.logits)
+    save_array(args.output, r.logits)
     if args.classes:
-        _save(args.classes, r.classes)
+        save_array(args.classes, r.classes)
     print(f"{len(x)} images -> {args.output} (logits on a 2^-{r.frac} grid, "
           f"{g.output.type}); classes: {np.bincount(r.classes, minlength=g.output.shape[0]).tolist()}")
     for n in g.notes:                     # e.g. where the golden model is not Keras bit for bit
@@ -161,7 +55,8 @@ def cmd_convert(args):
     from .build import convert
     from .config import Config
     from .frontend.load import check_logits_output, load_keras
-    out = _check_build_output(Path(args.output), {"model": args.model, "--config": args.config})
+    out = check_build_output(Path(args.output), {"model": args.model,
+                                                     "--config": args.config})
     config = Config.load(args.config)
     model = load_keras(args.model)
     check_logits_output(model, args.model)
@@ -172,47 +67,19 @@ def cmd_convert(args):
         print("note:", n)
 
 
-def _check_build_output(out: Path, inputs: dict) -> Path:
-    """`convert -o BUILD`: a new folder (made with its parents), an empty one or an earlier
-    build; never a file, one of the inputs, or a folder of other things (convert replaces
-    BUILD/hls, rtl, reports and ir.pkl wholesale: build.ARTIFACTS)."""
-    if out.exists() and not out.is_dir():
-        raise StreamcnnError(f"-o {out}: a file, not a build folder")
-    for opt, path in inputs.items():
-        if not path:
-            continue
-        p = Path(path)
-        if _same(p, out):
-            raise StreamcnnError(f"-o {out} is also the {opt}; give a new folder for the build")
-        for sub in ("hls", "rtl", "reports"):
-            if _inside(p, out / sub):
-                raise StreamcnnError(f"{opt} {p} is inside {out / sub}, which convert replaces")
-        if _same(p, out / "ir.pkl"):
-            raise StreamcnnError(f"{opt} {p} is {out / 'ir.pkl'}, which convert writes")
-    if out.is_dir():
-        other = sorted(e.name for e in out.iterdir()
-                       if e.name not in BUILD_ENTRIES and not e.name.startswith("."))
-        if other:
-            raise StreamcnnError(f"-o {out}: a folder of other files ({', '.join(other[:3])}"
-                                 f"{', ...' if len(other) > 3 else ''}), not a build; convert "
-                                 "replaces its hls/, rtl/ and reports/: give a new or empty "
-                                 "folder")
-    return out
-
-
 def cmd_csim(args):
     from .golden import quantize_input
     from .hls import csim
     from .ir import load_graph
-    build = _build_folder(args.build)
-    check_outputs({"-o": args.output}, {"--input": args.input}, _build_keep(build))
+    build = build_folder(args.build)
+    check_outputs({"-o": args.output}, {"--input": args.input}, build_keep(build))
     g = load_graph(build / "ir.pkl")
-    x = _load_array(args.input)
+    x = load_array(args.input)
     x_int = quantize_input(g, x, source=args.input)
     b = csim.compile_tb(build / "hls")
     print(f"compiled in {b.seconds:.1f} s" if not b.cached else "compiled (cached)")
     r = csim.run(build / "hls", g, x_int, check=not args.no_check)
-    _save(args.output, np.ldexp(r.logits_int.astype(np.float64), -g.output.type.frac))
+    save_array(args.output, np.ldexp(r.logits_int.astype(np.float64), -g.output.type.frac))
     print(f"{len(x)} images in {r.seconds:.2f} s ({r.images_per_s:,.0f} images/s) -> {args.output}")
     if r.mismatched:
         raise StreamcnnError(f"C simulation differs from the golden model on {r.mismatched} "
@@ -223,34 +90,34 @@ def cmd_csim(args):
 
 def cmd_rtlsim(args):
     import json
-    from .golden import emulate, quantize_input
+    from .golden import quantize_input
     from .ir import load_graph
     from .rtl import rtlsim
     from .build import RTL_SKIPPED, has_softmax
-    build = _build_folder(args.build)
+    from .verify import check
+    build = build_folder(args.build)
     out_json = Path(args.output).with_suffix(".json")
     check_outputs({"-o": args.output, "-o (its .json report)": out_json},
-                  {"--input": args.input}, _build_keep(build))
+                  {"--input": args.input}, build_keep(build))
     g = load_graph(build / "ir.pkl")
     if has_softmax(g):
         raise StreamcnnError(f"{build}: no RTL here; {RTL_SKIPPED}")
-    x = quantize_input(g, _load_array(args.input), source=args.input)
+    x = quantize_input(g, load_array(args.input), source=args.input)
     r = rtlsim.run(build, g, x, args.sim, gap=args.gaps, stall=args.stalls, seed=args.seed)
-    _save(args.output, np.ldexp(r.logits_int.astype(np.float64), -g.output.type.frac))
-    gold = emulate(g, x)
-    bad = np.flatnonzero((gold.logits_int != r.logits_int).any(1) | (gold.classes != r.classes))
+    save_array(args.output, np.ldexp(r.logits_int.astype(np.float64), -g.output.type.frac))
+    a = check(g, x, r.logits_int, r.classes)["golden"]
     ii = r.interval
-    report = {"simulator": args.sim, "images": int(len(x)), "mismatches": int(len(bad)),
-              "first_mismatch": int(bad[0]) if len(bad) else None,
+    report = {"simulator": args.sim, "images": int(len(x)), "mismatches": a.mismatched,
+              "first_mismatch": a.first,
               "latency_cycles": int(r.latency.max()), "latency_min_cycles": int(r.latency.min()),
               "ii_cycles": int(ii.max()) if len(ii) else None,
               "images_per_s": round(r.images_per_s, 1), "build_seconds": round(r.build_seconds, 1),
               "tvalid_gap_pct": args.gaps, "tready_stall_pct": args.stalls}
     out_json.write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps(report))
-    if len(bad):
-        raise StreamcnnError(f"RTL simulation differs from the golden model on {len(bad)} images, "
-                             f"first: image {bad[0]}")
+    if a.mismatched:
+        raise StreamcnnError(f"RTL simulation differs from the golden model on {a.mismatched} "
+                             f"images, first: image {a.first}")
 
 
 def cmd_synth(args):
@@ -304,6 +171,9 @@ def cmd_data(args):
     if args.preview:
         print(f"contact sheet -> {preview(args.preview, n=args.n or 100, split=args.split, seed=args.seed)}")
         return
+    if args.like:
+        _grid_data(args)
+        return
     t0 = time.perf_counter()
     x, y = load(args.dataset, args.split, args.n, seed=args.seed)
     dt = time.perf_counter() - t0
@@ -312,6 +182,19 @@ def cmd_data(args):
     if args.output:
         with open(args.output, "wb") as f:      # exactly there (np.savez would add .npz)
             np.savez(f, x=x, y=y)
+        print(f"-> {args.output}")
+
+
+def _grid_data(args):
+    """`data --like BUILD`: structured inputs on the grid and shape of that build's model."""
+    from .data import grid_samples
+    from .ir import load_graph
+    g = load_graph(build_folder(args.like) / "ir.pkl")
+    x = grid_samples(g.input, args.n or 1000, seed=args.seed)
+    print(f"{len(x):,} inputs {x.shape[1:]} on the grid of {g.input.type} ({g.input_origin})")
+    if args.output:
+        with open(args.output, "wb") as f:
+            np.savez(f, x=x)
         print(f"-> {args.output}")
 
 
@@ -442,6 +325,8 @@ def build_parser() -> argparse.ArgumentParser:
     da.add_argument("--split", default="test")
     da.add_argument("-n", type=int, help="first N images (default: the whole split)")
     da.add_argument("--seed", type=int, default=0)
+    da.add_argument("--like", metavar="BUILD", help="instead: inputs on the grid and shape of "
+                    "BUILD's model (structured random values over its whole range)")
     da.add_argument("--preview", metavar="PNG", help="write a contact sheet of the synthetic set")
     da.add_argument("-o", "--output", help=".npz with x (uint8 N,32,32,3) and y")
     da.set_defaults(func=cmd_data)
@@ -489,12 +374,12 @@ def main(argv=None) -> int:
         if args.debug:
             raise
         where = f"{e.filename}: " if e.filename else ""
-        print(f"streamcnn: error: {where}{e.strerror or _first_line(e)}", file=sys.stderr)
+        print(f"streamcnn: error: {where}{e.strerror or first_line(e)}", file=sys.stderr)
         return 2
     except Exception as e:                # a bug: still one line, the traceback with --debug
         if args.debug:
             raise
-        print(f"streamcnn: internal error: {type(e).__name__}: {_one_line(_first_line(e))} "
+        print(f"streamcnn: internal error: {type(e).__name__}: {_one_line(first_line(e))} "
               "(a bug; --debug shows the traceback)", file=sys.stderr)
         return 1
     return 0
