@@ -228,3 +228,31 @@ def test_flow_files_name_no_machine_path():
         assert str(root) not in text and "/home/" not in text and "/tmp/" not in text
     assert "xcvu9p-flgb2104-2l-e" in (root / "fpga" / "build.tcl").read_text()
     assert "-period 5.000" in (root / "fpga" / "constraints.xdc").read_text()
+
+
+def test_the_target_reaches_vivado_and_vitis(tmp_path, tclsh):
+    """Config `Target:` -> BUILD/target.json -> Vivado's part and clock, and the HLS Tcl's."""
+    import tensorflow as tf
+    from qkeras import QConv2D, QDense, quantized_bits
+    from streamcnn.build import convert
+    from streamcnn.config import Config
+    from streamcnn.target import Target
+    L = tf.keras.layers
+    x_in = L.Input((6, 6, 1))
+    x = QConv2D(2, 3, kernel_quantizer=quantized_bits(4, 0, alpha=1), use_bias=False)(
+        L.Rescaling(1 / 256)(x_in))
+    x = QDense(3, kernel_quantizer=quantized_bits(4, 0, alpha=1), use_bias=False)(L.Flatten()(x))
+    cfg = Config.from_dict({"Target": {"Part": "xcku5p-ffvb676-2-e", "ClockPeriod": 3.2}})
+    convert(tf.keras.Model(x_in, x), tmp_path, cfg)
+    assert Target.of_build(tmp_path) == Target("xcku5p-ffvb676-2-e", 3.2)
+    assert Target(clock_ns=4).us(250) == 1.0 and Target().mhz == 200
+    r = record(tmp_path)
+    assert "-part xcku5p-ffvb676-2-e" in " ".join(r.calls[r.names.index("synth_design")])
+    xdc = tmp_path / r.calls[r.names.index("read_xdc")][3]
+    assert "create_clock -period 3.200 " in xdc.read_text()
+    hls_tcl = (tmp_path / "hls" / "build_prj.tcl").read_text()
+    assert "xcku5p-ffvb676-2-e" in hls_tcl and "-period 3.2 " in hls_tcl
+    with pytest.raises(StreamcnnError, match="Target.ClockPeriod"):
+        Config.from_dict({"Target": {"ClockPeriod": "fast"}})
+    with pytest.raises(StreamcnnError, match="unknown key 'Clock'"):
+        Config.from_dict({"Target": {"Clock": 5}})

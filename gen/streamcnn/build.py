@@ -20,7 +20,7 @@ RTL_SKIPPED = ("Softmax: true: wrote the HLS project only; the Verilog backend h
                "(convert with Softmax: false for BUILD/rtl)")
 # What convert writes; `reports` (synthesis of an earlier core) goes with them, as it would
 # describe a core that is no longer there.
-ARTIFACTS = ("hls", "rtl", "reports", "ir.pkl")
+ARTIFACTS = ("hls", "rtl", "reports", "target.json", "ir.pkl")
 
 
 def has_softmax(graph: Graph) -> bool:
@@ -47,7 +47,8 @@ def _write(graph: Graph, config: Config, build: Path):
     from .hls.project import TOP, write_project
     from .rtl.project import write_core
     hls = write_project(graph, config, build)
-    vitis.write_tcl(hls, TOP)
+    config.target.save(build)
+    vitis.write_tcl(hls, TOP, part=config.target.part, clock_ns=config.target.clock_ns)
     if has_softmax(graph):      # HLS only: the Verilog backend has no softmax (README)
         graph.notes.append(RTL_SKIPPED)
     else:

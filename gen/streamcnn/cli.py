@@ -94,6 +94,7 @@ def cmd_rtlsim(args):
     from .ir import load_graph
     from .rtl import rtlsim
     from .build import RTL_SKIPPED, has_softmax
+    from .target import Target
     from .verify import check
     build = build_folder(args.build)
     out_json = Path(args.output).with_suffix(".json")
@@ -106,10 +107,13 @@ def cmd_rtlsim(args):
     r = rtlsim.run(build, g, x, args.sim, gap=args.gaps, stall=args.stalls, seed=args.seed)
     save_array(args.output, np.ldexp(r.logits_int.astype(np.float64), -g.output.type.frac))
     a = check(g, x, r.logits_int, r.classes)["golden"]
+    target = Target.of_build(build)
     ii = r.interval
     report = {"simulator": args.sim, "images": int(len(x)), "mismatches": a.mismatched,
               "first_mismatch": a.first,
               "latency_cycles": int(r.latency.max()), "latency_min_cycles": int(r.latency.min()),
+              "latency_us": round(target.us(int(r.latency.max())), 4),
+              "target": str(target),
               "ii_cycles": int(ii.max()) if len(ii) else None,
               "images_per_s": round(r.images_per_s, 1), "build_seconds": round(r.build_seconds, 1),
               "tvalid_gap_pct": args.gaps, "tready_stall_pct": args.stalls}

@@ -10,7 +10,7 @@ import numpy as np
 from .errors import StreamcnnError
 
 NPY_MAGIC, NPZ_MAGIC = b"\x93NUMPY", b"PK\x03\x04"
-BUILD_ENTRIES = {"ir.pkl", "hls", "rtl", "sim_build", "reports", "vivado"}   # in builds
+BUILD_ENTRIES = {"ir.pkl", "target.json", "hls", "rtl", "sim_build", "reports", "vivado"}   # in builds
 
 
 def load_array(path: str) -> np.ndarray:

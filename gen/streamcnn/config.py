@@ -7,6 +7,7 @@
     InputPrecision: ap_uint<8>       # the input stream's grid; default: from the model (the
                                      # grid of a quantiser on the input, else ap_uint<8>)
     Softmax: false        # true: the firmware computes the model's final softmax (HLS only)
+    Target: {Part: xcvu9p-flgb2104-2l-e, ClockPeriod: 5}   # ns; HLS, Vivado, report, µs figures
     LayerName:
       conv1:
         Precision: {weight: ap_fixed<8,1>, bias: ap_fixed<8,1>, result: ap_fixed<16,6>}
@@ -17,13 +18,14 @@ QKeras-quantised tensors take their types from QKeras; Precision only covers the
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
 
 from .errors import StreamcnnError
 from .fixed import FixedType
+from .target import Target
 
 STRATEGIES = ("Latency", "Resource")
 PRECISION_KEYS = ("weight", "bias", "result")
@@ -46,6 +48,7 @@ class Config:
     layers: dict[str, dict]
     source: str = "<defaults>"
     softmax: bool = False            # implement the model's final softmax (tables, softmax.py)
+    target: Target = field(default_factory=Target)   # part and clock (target.py)
 
     def layer(self, name: str) -> LayerConfig:
         return _apply(self.model, self.layers.get(name, {}), f"{self.source}: LayerName.{name}")
@@ -84,7 +87,7 @@ class Config:
         if not isinstance(data, dict):
             raise StreamcnnError(f"{source}: the config must be a mapping of keys (Model, "
                                  f"LayerName, ...), not {_kind(data)}")
-        _check_keys(data, ("Model", "InputPrecision", "LayerName", "Softmax"), source)
+        _check_keys(data, ("Model", "InputPrecision", "LayerName", "Softmax", "Target"), source)
         softmax = data.get("Softmax", False)
         if not isinstance(softmax, bool):
             raise StreamcnnError(f"{source}: Softmax: expected true or false, got {softmax!r}")
@@ -97,7 +100,8 @@ class Config:
             _apply(base, entry or {}, f"{source}: LayerName.{name}")   # validate early
         inp = data.get("InputPrecision")
         inp = None if inp is None else _parse(inp, f"{source}: InputPrecision")
-        return cls(base, inp, {k: v or {} for k, v in layers.items()}, source, softmax)
+        target = Target.from_config(data.get("Target"), f"{source}: Target")
+        return cls(base, inp, {k: v or {} for k, v in layers.items()}, source, softmax, target)
 
 
 def _check_keys(entry: dict, allowed, where: str):

@@ -3,13 +3,14 @@ cached under the sha256 of the Verilog they were measured on."""
 from __future__ import annotations
 
 import hashlib
+from dataclasses import asdict
 import json
 import shutil
 from pathlib import Path
 
-import numpy as np
 
 from ..errors import StreamcnnError
+from ..target import Target
 
 SIM_IMAGES = 8            # enough for latency and II; correctness is the regression's job
 YOSYS_CACHE = "yosys-cache"   # under the work folder: per-module statistics, shared by models
@@ -79,7 +80,7 @@ def collect(name: str, models: Path, out: Path, work: Path, synthesise: bool = T
     path = out / f"{name}.json"
     old = json.loads(path.read_text()) if path.is_file() else {}
     same = old.get("rtl_sha256") == digest
-    rec = {**rec, "rtl_sha256": digest,
+    rec = {**rec, "rtl_sha256": digest, "target": asdict(Target.of_build(build)),
            "adders": json.loads((build / "rtl" / "core.json").read_text())["adders"]}
     if same and "rtlsim" in old:
         rec["rtlsim"] = old["rtlsim"]

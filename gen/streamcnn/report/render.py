@@ -4,8 +4,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import StreamcnnError
+from ..target import Target
 
-CLOCK_MHZ = 200
 # hls4ml + Vivado 2020.1 on the same topology, 50% pruned (REFERENCE §2)
 HLS4ML = {"bp": {"DSP": 5386, "CLB_LUT": 123948, "FF": 43435, "latency": 1044, "ii": 1028},
           "qp6": {"DSP": 353, "CLB_LUT": 118931, "FF": 30702, "latency": 1044, "ii": 1028}}
@@ -26,12 +26,18 @@ def row(r: dict) -> str:
     t = (r.get("synth") or {}).get("totals", {})
     sim = r.get("rtlsim") or {}
     lat = sim.get("latency")
-    us = "–" if lat is None else f"{lat / CLOCK_MHZ:.2f}"
+    us = "–" if lat is None else f"{target(r).us(lat):.2f}"
     return (f"| {r['variant'].upper()} | {_bits(r)} | {'yes' if r['pruned'] else 'no'} | "
             f"{100 * r['float_accuracy']:.2f} | {100 * r['firmware_accuracy']:.2f} | "
             f"{_n(t.get('DSP'))} | {_n(t.get('CLB_LUT'))} | {_n(t.get('FF'))} | "
             f"{_n(t.get('BRAM36'))} | {_n(lat)} | {us} | {_n(sim.get('ii'))} | "
             f"{_n(sim.get('mismatches'))} |")
+
+
+def target(r: dict) -> Target:
+    """The record's target (records made before targets were saved: the default)."""
+    t = r.get("target") or {}
+    return Target(**t) if t else Target()
 
 
 def _cut(v: float, base: float, who: str) -> str:
@@ -79,7 +85,9 @@ def markdown(records: list[dict], plots: list[str]) -> str:
              "which the C and RTL simulations equal bit for bit. Resources: Yosys `synth_xilinx",
              "-family xcup` of the generated Verilog core (out of context, one Yosys run per",
              "module; LUT = CLB LUTs incl. LUTRAM/SRL). Latency and II: Verilator simulation",
-             f"of that Verilog, first pixel accepted to result, at {CLOCK_MHZ} MHz. \"–\": not",
+             "of that Verilog, first pixel accepted to result; µs at the target clock",
+             f"({', '.join(sorted({str(target(r)) for r in records}))}; an assumption until",
+             "timing is checked). \"–\": not",
              "measured yet.", ""]
     lines += table(records)
     lines += ["", "hls4ml + Vivado 2020.1 on the same topology (REFERENCE §2; a different "

@@ -1,5 +1,6 @@
 """The Vivado flow of fpga/build.tcl: the wrapper and the core (the generated Verilog, or the
-Vitis HLS IP) out of context on the xcvu9p at 200 MHz, summarised in synth.json's format.
+Vitis HLS IP) out of context on the build's target (part and clock, BUILD/target.json),
+summarised in synth.json's format.
 Without Vivado, a dry run executes the script under tclsh and lists the commands it issues."""
 from __future__ import annotations
 
@@ -13,11 +14,13 @@ from pathlib import Path
 
 from .. import assets
 from ..errors import StreamcnnError
+from ..target import Target
 from . import resources as res
 from . import tclrecord
 from . import vivado_reports as rpt
 
 BUILD_TCL = "build.tcl"
+XDC = "constraints.xdc"
 OUT = "vivado"                          # BUILD/vivado: sources list, log, reports, checkpoints
 LOG = "vivado.log"
 WRAPPER, WRAPPER_FILES = "streamcnn_axis", ("axis_fifo.v", "streamcnn_axis.v")
@@ -44,6 +47,15 @@ def hls_ip(build: Path) -> Path:
     return zips[0]
 
 
+def constraints(target: Target) -> str:
+    """fpga/constraints.xdc with the clock period of the build's target."""
+    text = (assets.folder("fpga") / XDC).read_text()
+    text, n = re.subn(r"-period\s+[0-9.]+", f"-period {target.clock_ns:.3f}", text)
+    if n != 1:
+        raise StreamcnnError(f"{assets.folder('fpga') / XDC}: expected one create_clock -period")
+    return f"# {target}: written by streamcnn from fpga/{XDC}\n" + text
+
+
 def tcl_args(build: Path, source: str = "rtl", top: str | None = None) -> list[str]:
     """Write BUILD/vivado/sources.f and return build.tcl's arguments for this build."""
     build = Path(build)
@@ -65,7 +77,10 @@ def tcl_args(build: Path, source: str = "rtl", top: str | None = None) -> list[s
     out = build / OUT
     out.mkdir(exist_ok=True)
     (out / "sources.f").write_text("".join(f"../rtl/{f}\n" for f in files))
-    args = [f"files={OUT}/sources.f", f"out={OUT}", f"top={top}", f"part={res.PART}"]
+    target = Target.of_build(build)
+    args = [f"files={OUT}/sources.f", f"out={OUT}", f"top={top}", f"part={target.part}",
+            f"xdc={OUT}/{XDC}"]
+    (out / XDC).write_text(constraints(target))
     if top == WRAPPER:
         p = json.loads((rtl / "core.json").read_text())
         ports = p["ports"]
