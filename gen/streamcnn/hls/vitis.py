@@ -12,6 +12,7 @@ from pathlib import Path
 import jinja2
 
 from ..errors import StreamcnnError
+from ..target import Target
 from .paths import hls_root
 
 TOOLS = ("vitis_hls", "vivado_hls")        # in order of preference
@@ -19,7 +20,7 @@ TCL = "build_prj.tcl"
 LOG = "vitis_hls.log"
 PROJECT = "streamcnn_prj"
 SOLUTION = "solution1"                     # as named in the Tcl template
-DEFAULT_PART = "xcvu9p-flgb2104-2l-e"
+DEFAULT_PART = Target().part            # the config's Target decides (target.py)
 STEPS = {"csim": True, "synth": True, "cosim": False, "export": False}
 RESOURCES = ("BRAM_18K", "DSP", "FF", "LUT", "URAM")
 # Values go into the Tcl as bare words: anything else could change the script's meaning.
@@ -36,7 +37,8 @@ def templates_dir() -> Path:
     return d
 
 
-def write_tcl(hls_dir: Path, top: str, part: str = DEFAULT_PART, clock_ns: float = 5.0,
+def write_tcl(hls_dir: Path, top: str, part: str = DEFAULT_PART,
+              clock_ns: float = Target().clock_ns,
               project: str = PROJECT) -> Path:
     """Write hls_dir/build_prj.tcl and return it."""
     for what, value, pattern in (("top function", top, _IDENT), ("part", part, _WORD),

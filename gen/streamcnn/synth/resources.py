@@ -6,8 +6,10 @@ import re
 from collections import Counter
 from pathlib import Path
 
+from ..target import Target
+
 DEVICE = "xcvu9p"
-PART = "xcvu9p-flgb2104-2l-e"
+PART = Target().part          # the default target: the capacities below are its
 # xcvu9p capacity (DS890; the figures hls4ml quotes): 8 LUTs share one CARRY8.
 AVAILABLE = {"LUT": 1182240, "CLB_LUT": 1182240, "FF": 2364480, "DSP": 6840, "BRAM36": 2160,
              "URAM": 960, "CARRY": 1182240 // 8}
