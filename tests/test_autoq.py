@@ -101,7 +101,7 @@ def test_bad_search_budget_is_one_line_error(tmp_path, capsys):
     assert main(["train", "--variant", "aq", "-o", str(tmp_path / "aq"), "--search-trials", "0"]
                 + SMALL) == 2
     err = capsys.readouterr().err.strip()
-    assert "--search-trials must be at least 1" in err and len(err.splitlines()) == 1
+    assert "--search-trials 0: expected a positive integer" in err and len(err.splitlines()) == 1
 
 
 def test_incomplete_choice_is_an_error():
