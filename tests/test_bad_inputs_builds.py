@@ -133,7 +133,7 @@ def test_convert_makes_a_missing_build_folder(build, tmp_path):
     d, _, _ = build
     assert main(["convert", str(d / "small.h5"), "-o", str(tmp_path / "a" / "b")]) == 0
     g = load_graph(tmp_path / "a" / "b" / "ir.pkl")
-    assert g.input.shape == (8, 8, 1) and in_dir(tmp_path / "a" / "b") == ["hls", "ir.pkl", "rtl"]
+    assert g.input.shape == (8, 8, 1) and in_dir(tmp_path / "a" / "b") == ["hls", "ir.pkl", "rtl", "target.json"]
 
 
 # --- build folders ------------------------------------------------------------------------
