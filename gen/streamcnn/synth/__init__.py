@@ -1,5 +1,6 @@
 """FPGA synthesis of a build's Verilog core: Yosys (open, always available) or Vivado (where
-installed), both summarised as BUILD/reports/synth.json in one format (see resources.py)."""
+installed), both summarised as BUILD/reports/synth.json in one format (see resources.py);
+Yosys' also holds the static timing estimate (timing.py) under `timing`."""
 from __future__ import annotations
 
 import json
@@ -26,8 +27,9 @@ def synth(build: Path, tool: str = "yosys", progress: bool = True, **options) ->
         cache = options.pop("cache", None)
         if options:
             raise StreamcnnError(f"Yosys synthesis takes no option {sorted(options)[0]}")
-        summary = yosys.summarise(yosys.run(build, top, progress, jobs, cache),
-                                  build / "rtl" / "network.v", top)
+        raw = yosys.run(build, top, progress, jobs, cache)
+        summary = yosys.summarise(raw, build / "rtl" / "network.v", top)
+        summary["timing"] = estimate(raw, build, top)
     else:
         from . import vivado
         summary = vivado.run(build, progress=progress, **options)
@@ -37,6 +39,29 @@ def synth(build: Path, tool: str = "yosys", progress: bool = True, **options) ->
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(summary, indent=2) + "\n")
     return summary
+
+
+def estimate(raw: dict, build: Path, top: str = "network") -> dict:
+    """The static timing estimate of a Yosys run (timing.design) against the build's target."""
+    from ..target import Target
+    from . import resources as res
+    from .timing import design
+    return design(raw["abstracts"], top, res.layer_map(Path(build) / "rtl" / "network.v"),
+                  Target.of_build(build), res.layer_of)
+
+
+def timing_estimate(build: Path, progress: bool = True, **options) -> dict:
+    """BUILD/reports/synth.json's timing estimate: read if that report has one from Yosys,
+    else synthesise with Yosys first (options as for synth)."""
+    f = Path(build) / "reports" / "synth.json"
+    if f.is_file():
+        try:
+            summary = json.loads(f.read_text())
+        except ValueError:
+            summary = {}
+        if summary.get("tool") == "yosys" and (summary.get("timing") or {}).get("estimate"):
+            return summary
+    return synth(build, "yosys", progress, **options)
 
 
 def bench_synth(build: Path, tool: str = "yosys") -> dict:
