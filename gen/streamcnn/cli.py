@@ -94,6 +94,7 @@ def cmd_rtlsim(args):
     from .ir import load_graph
     from .rtl import rtlsim
     from .build import RTL_SKIPPED, has_softmax
+    from .synth.timing import clock_of_build
     from .target import Target
     from .verify import check
     build = build_folder(args.build)
@@ -108,12 +109,13 @@ def cmd_rtlsim(args):
     save_array(args.output, np.ldexp(r.logits_int.astype(np.float64), -g.output.type.frac))
     a = check(g, x, r.logits_int, r.classes)["golden"]
     target = Target.of_build(build)
+    clock_ns, clock = clock_of_build(build)      # the target, or the estimated fmax if lower
     ii = r.interval
     report = {"simulator": args.sim, "images": int(len(x)), "mismatches": a.mismatched,
               "first_mismatch": a.first,
               "latency_cycles": int(r.latency.max()), "latency_min_cycles": int(r.latency.min()),
-              "latency_us": round(target.us(int(r.latency.max())), 4),
-              "target": str(target),
+              "latency_us": round(int(r.latency.max()) * clock_ns * 1e-3, 4),
+              "latency_clock": clock, "target": str(target),
               "ii_cycles": int(ii.max()) if len(ii) else None,
               "images_per_s": round(r.images_per_s, 1), "build_seconds": round(r.build_seconds, 1),
               "tvalid_gap_pct": args.gaps, "tready_stall_pct": args.stalls}
@@ -133,6 +135,15 @@ def cmd_synth(args):
     if not s.get("dry_run"):
         print_summary(s)
         print(f"-> {Path(args.build) / 'reports' / 'synth.json'}")
+
+
+def cmd_timing(args):
+    from .synth import timing_estimate
+    from .synth.timing import format_report
+    build = build_folder(args.build)
+    s = timing_estimate(build, jobs=args.jobs, cache=args.cache)
+    print(format_report(s["timing"]))
+    print(f"-> {build / 'reports' / 'synth.json'} (timing)")
 
 
 def cmd_report(args):
@@ -296,6 +307,14 @@ def build_parser() -> argparse.ArgumentParser:
     sy.add_argument("--cache", help="Yosys: folder of per-module statistics, reused for "
                                     "modules whose input, script and Yosys are unchanged")
     sy.set_defaults(func=cmd_synth)
+    ti = sub.add_parser("timing", help="static timing ESTIMATE of BUILD/rtl from the Yosys "
+                                       "netlist: worst path per layer and for the design, "
+                                       "fmax and verdict against the target clock")
+    ti.add_argument("build")
+    ti.add_argument("--jobs", type=int, help=JOBS_HELP)
+    ti.add_argument("--cache", help="Yosys: folder of per-module statistics and timing "
+                                    "abstracts, reused for unchanged modules")
+    ti.set_defaults(func=cmd_timing)
     rp = sub.add_parser("report", help="the results table and plots of every shipped model "
                                        "(RTL simulation + Yosys, cached by the Verilog's hash)")
     rp.add_argument("--models", default="models")

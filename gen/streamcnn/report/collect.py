@@ -1,5 +1,5 @@
-"""Measure one shipped model: latency and II from RTL simulation, resources from Yosys,
-cached under the sha256 of the Verilog they were measured on."""
+"""Measure one shipped model: latency and II from RTL simulation, resources and the static
+timing estimate from Yosys, cached under the sha256 of the Verilog they were measured on."""
 from __future__ import annotations
 
 import hashlib
@@ -41,8 +41,15 @@ def _synth(build: Path, jobs: int | None, cache: Path) -> dict:
     s = synth(build, "yosys", progress=True, jobs=jobs, cache=cache)
     keep = ("CLB_LUT", "LUT", "FF", "DSP", "BRAM36", "CARRY")
     # seconds: this run's wall clock; with cached modules, less than a fresh run's.
+    t = s["timing"]
+    keep_path = ("delay_ns", "lut_levels", "carry_cells", "max_fanout", "blocks")
     return {"tool": s["tool"], "version": s["version"], "seconds": s["seconds"],
             "cached_modules": len(s["cached_modules"]),
+            "timing": {"estimate": True, "fmax_mhz": t["fmax_mhz"], "verdict": t["verdict"],
+                       "slack_ns": t["slack_ns"], "target_ns": t["target"]["clock_ns"],
+                       "worst": {k: t["worst"][k] for k in keep_path},
+                       "layers": {n: {k: p[k] for k in keep_path[:-1] + ("fmax_mhz",)}
+                                  for n, p in t["layers"].items()}},
             "totals": {k: s["totals"].get(k) for k in keep},
             "layers": {n: {k: r.get(k) for k in ("CLB_LUT", "FF", "DSP")}
                        for n, r in s["layers"].items()}}
@@ -87,8 +94,8 @@ def collect(name: str, models: Path, out: Path, work: Path, synthesise: bool = T
     else:
         log(f"{name}: RTL simulation of {SIM_IMAGES} images")
         rec["rtlsim"] = _rtlsim(build, graph)
-    if same and "synth" in old:
-        rec["synth"] = old["synth"]
+    if same and "synth" in old and (old["synth"].get("timing") or not synthesise):
+        rec["synth"] = old["synth"]              # measured before timing: again, if allowed
     elif synthesise:
         log(f"{name}: Yosys synthesis (minutes; one bar step per module)")
         rec["synth"] = _synth(build, jobs, work / YOSYS_CACHE)

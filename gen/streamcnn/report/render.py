@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import StreamcnnError
+from ..synth.timing import clock_for_us
 from ..target import Target
 
 # hls4ml + Vivado 2020.1 on the same topology, 50% pruned (REFERENCE §2)
@@ -26,12 +27,26 @@ def row(r: dict) -> str:
     t = (r.get("synth") or {}).get("totals", {})
     sim = r.get("rtlsim") or {}
     lat = sim.get("latency")
-    us = "–" if lat is None else f"{target(r).us(lat):.2f}"
+    timing = (r.get("synth") or {}).get("timing")
+    ns, _ = clock_for_us(target(r), timing)       # the lower of target and estimated fmax
+    us = "–" if lat is None else f"{lat * ns * 1e-3:.2f}"
+    fmax = "–" if not timing else f"{timing['fmax_mhz']:.0f}"
     return (f"| {r['variant'].upper()} | {_bits(r)} | {'yes' if r['pruned'] else 'no'} | "
             f"{100 * r['float_accuracy']:.2f} | {100 * r['firmware_accuracy']:.2f} | "
             f"{_n(t.get('DSP'))} | {_n(t.get('CLB_LUT'))} | {_n(t.get('FF'))} | "
             f"{_n(t.get('BRAM36'))} | {_n(lat)} | {us} | {_n(sim.get('ii'))} | "
-            f"{_n(sim.get('mismatches'))} |")
+            f"{_n(sim.get('mismatches'))} | {fmax} |")
+
+
+def notes(records: list[dict]) -> list[str]:
+    """The table's footnotes: which clock the µs rest on, and what the fmax is."""
+    targets = ", ".join(sorted({str(target(r)) for r in records}))
+    return ["¹ at the clock the design can meet: the lower of the target clock "
+            f"({targets}) and the estimated fmax.",
+            "² static timing ESTIMATE from the Yosys netlist (`streamcnn timing BUILD`): "
+            "worst register-to-register path, UltraScale+ cell delays and a fan-out-dependent "
+            "net delay, no placement or routing (model and sources: "
+            "`gen/streamcnn/synth/delay_model.py`); \"–\": not estimated, µs at the target."]
 
 
 def target(r: dict) -> Target:
@@ -71,7 +86,8 @@ def headline(records: list[dict], resource: str = "DSP") -> list[str]:
 
 
 TABLE_HEAD = ("| model | bits | pruned | float acc. % | firmware acc. % | DSP | LUT | FF | "
-              "BRAM36 | latency (cycles) | latency (µs) | II (cycles) | RTL mismatches |")
+              "BRAM36 | latency (cycles) | latency (µs)¹ | II (cycles) | RTL mismatches | "
+              "est. fmax (MHz)² |")
 
 
 def table(records: list[dict]) -> list[str]:
@@ -85,11 +101,9 @@ def markdown(records: list[dict], plots: list[str]) -> str:
              "which the C and RTL simulations equal bit for bit. Resources: Yosys `synth_xilinx",
              "-family xcup` of the generated Verilog core (out of context, one Yosys run per",
              "module; LUT = CLB LUTs incl. LUTRAM/SRL). Latency and II: Verilator simulation",
-             "of that Verilog, first pixel accepted to result; µs at the target clock",
-             f"({', '.join(sorted({str(target(r)) for r in records}))}; an assumption until",
-             "timing is checked). \"–\": not",
-             "measured yet.", ""]
+             "of that Verilog, first pixel accepted to result. \"–\": not measured yet.", ""]
     lines += table(records)
+    lines += ["", *notes(records)]
     lines += ["", "hls4ml + Vivado 2020.1 on the same topology (REFERENCE §2; a different "
               "synthesiser, so LUT counts compare only roughly):", "",
               "| design | DSP | LUT | FF | latency | II |", "| --- | --- | --- | --- | --- | --- |"]
@@ -110,9 +124,10 @@ BEGIN, END = "<!-- results: begin (written by make report) -->", "<!-- results: 
 def readme_block(records: list[dict], plots: list[str]) -> str:
     """The table, the headline reductions and the plots, for a README section; plot paths
     relative to the README."""
-    return "\n".join([BEGIN, ""] + table(records) + ["", "Headline reductions, computed from "
-                      "the table:", ""] + headline(records, "DSP") + headline(records, "CLB_LUT")
-                      + [""] + [f"![{Path(p).name}]({p})" for p in plots] + ["", END])
+    return "\n".join([BEGIN, ""] + table(records) + [""] + notes(records)
+                     + ["", "Headline reductions, computed from the table:", ""]
+                     + headline(records, "DSP") + headline(records, "CLB_LUT")
+                     + [""] + [f"![{Path(p).name}]({p})" for p in plots] + ["", END])
 
 
 def update_readme(readme: Path, records: list[dict], plots: list[str]) -> None:

@@ -151,7 +151,7 @@ class Graph:
                 for o in outs:
                     self.succ[v].append((o, 0.0, -1, 0))
         for b, loads in self.boxloads.items():
-            for inst, pin in loads:
+            for inst, pin in sorted(loads):
                 self.ends[b].append((("box", inst, pin), 0.0, 0, f"{inst}.{pin}"))
         for q, bits in self.out_ports.items():
             for b in bits:
@@ -249,6 +249,7 @@ def own_abstract(module: dict, m: DelayModel = MODEL) -> dict:
     for delay, name in g.internal:          # e.g. a DSP48E2's MREG -> PREG
         edges.append(_edge(["reg"], ("reg",), [delay] + [int(k == ct.DSP) for k in KINDS]
                            + [1, 0, name, name]))
+    edges.sort(key=lambda e: (e["from"], e["to"]))      # independent of hash seeds
     box_in: dict[tuple, list] = defaultdict(list)
     for b, loads in g.boxloads.items():
         for x in loads:

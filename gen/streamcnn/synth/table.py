@@ -39,7 +39,13 @@ def print_summary(summary: dict) -> None:
           f"{summary.get('device', 'xcvu9p')}: {summary.get('seconds', 0):.1f} s ({who})")
     print(format_table(summary))
     timing = summary.get("timing")
-    if timing:
+    if timing and timing.get("estimate"):
+        w = timing["worst"]
+        print(f"timing ESTIMATE: worst register-to-register path {w['delay_ns']:.3f} ns "
+              f"({w['lut_levels']} LUT, {w['carry_cells']} carry, fan-out {w['max_fanout']:,}), "
+              f"fmax {timing['fmax_mhz']:g} MHz, {timing['verdict']} the target "
+              f"{timing['target']['clock_ns']:g} ns; per layer: streamcnn timing BUILD")
+    elif timing:
         print("timing: " + ", ".join(f"{k} {v} ns" for k, v in timing.items()
                                      if k in ("WNS", "TNS", "WHS", "THS")))
     if summary.get("latch_warnings"):

@@ -245,6 +245,19 @@ def clock_for_us(target: Target, timing: dict | None) -> tuple[float, str]:
     return 1e3 / fmax, f"the estimated fmax {fmax:g} MHz (below the target {target.mhz:g} MHz)"
 
 
+def clock_of_build(build) -> tuple[float, str]:
+    """clock_for_us for a build: its target, and the estimate in BUILD/reports/synth.json if
+    `streamcnn synth` or `timing` made one."""
+    import json
+    from pathlib import Path
+    f = Path(build) / "reports" / "synth.json"
+    try:
+        t = json.loads(f.read_text()).get("timing") if f.is_file() else None
+    except ValueError:
+        t = None
+    return clock_for_us(Target.of_build(build), t if (t or {}).get("estimate") else None)
+
+
 def design(own: dict[str, dict], top: str, layers: dict[str, str], target: Target,
            layer_of, m: DelayModel = MODEL) -> dict:
     """synth.json's `timing`: the design's and every layer's worst register-to-register path,
