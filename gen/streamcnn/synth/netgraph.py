@@ -287,7 +287,8 @@ def module_of(netlist: dict, module: str) -> dict:
 
 def main(argv: list[str]) -> int:
     netlist, module, out = argv
-    a = own_abstract(module_of(json.loads(Path(netlist).read_text()), module))
+    a = {"module": module, **own_abstract(module_of(json.loads(Path(netlist).read_text()),
+                                                    module))}
     tmp = Path(out + ".tmp")
     tmp.write_text(json.dumps(a))
     tmp.replace(out)

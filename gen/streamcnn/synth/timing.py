@@ -265,11 +265,17 @@ def design(own: dict[str, dict], top: str, layers: dict[str, str], target: Targe
     done: dict = {}
     c = compose(own, top, m, done)
     worst = c.arcs.get(("reg", "reg"), Path())
+    # Per layer: the worst path through any of its blocks (perhaps a chain across many),
+    # and the worst inside them; in network.v's order.
+    through = per_instance(c)
+    rank = {inst: i for i, inst in enumerate(layers)}
     by_layer: dict[str, Path] = {}
-    for inst, p in per_instance(c).items():
+    inside: dict[str, Path] = {}
+    for inst in sorted(through, key=lambda i: (rank.get(i, len(rank)), i)):
         layer = layer_of(inst, layers)
-        if layer not in by_layer or p.delay > by_layer[layer].delay:
-            by_layer[layer] = p
+        for table, p in ((by_layer, through[inst]), (inside, c.graph.internal.get(inst))):
+            if p is not None and (layer not in table or p.delay > table[layer].delay):
+                table[layer] = p
     io = {"inputs": {}, "outputs": {}, "port_to_port": []}
     for (src, dst), p in sorted(c.arcs.items()):
         # A register outside drives an input port's net and takes an output port's.
@@ -292,7 +298,8 @@ def design(own: dict[str, dict], top: str, layers: dict[str, str], target: Targe
         "worst": worst.report(m), "fmax_mhz": round(fmax, 1),
         "slack_ns": round(target.clock_ns - need, 3),
         "verdict": "meets" if need <= target.clock_ns else "fails",
-        "layers": {k: p.report(m) for k, p in by_layer.items()},
+        "layers": {k: {**p.report(m), "inside": inside[k].report(m) if k in inside else None}
+                   for k, p in by_layer.items()},
         **io,
         "unmodelled": c.unmodelled, "model": m.figures(), "model_text": describe(m),
     }
@@ -304,11 +311,16 @@ def format_report(t: dict, cycles: int | None = None) -> str:
     tg = t["target"]
     lines = [f"static timing {LABEL} (Yosys netlist, no placement or routing) against "
              f"{tg['part']} at {tg['clock_ns']:g} ns ({tg['mhz']:g} MHz)"]
-    head = ("layer", "delay ns", "fmax MHz", "LUT", "carry", "MUXF", "DSP", "fan-out", "blocks")
+    lines.append("worst register-to-register path through each layer's blocks, and inside them:")
+    head = ("layer", "delay ns", "fmax MHz", "LUT", "carry", "MUXF", "DSP", "fan-out",
+            "inside: ns", "LUT", "carry", "fan-out", "blocks crossed")
     rows = [head]
     for name, p in list(t["layers"].items()) + [("design", t["worst"])]:
+        q = p.get("inside") or {}
+        own = ((f"{q['delay_ns']:.3f}", str(q["lut_levels"]), _carry(q), f"{q['max_fanout']:,}")
+               if q else ("-",) * 4)
         rows.append((name, f"{p['delay_ns']:.3f}", f"{p['fmax_mhz']:.0f}", str(p["lut_levels"]),
-                     _carry(p), str(p["muxf"]), str(p["dsp"]), f"{p['max_fanout']:,}",
+                     _carry(p), str(p["muxf"]), str(p["dsp"]), f"{p['max_fanout']:,}", *own,
                      " > ".join(p["blocks"]) or "-"))
     w = [max(len(r[i]) for r in rows) for i in range(len(head))]
     for i, r in enumerate(rows):

@@ -211,7 +211,7 @@ def _load(cache: Path, work: Path, job: _Job) -> bool:
     if (rec.get("timing") or {}).get("version") != netgraph.VERSION:
         return False
     (work / job.out).write_text(json.dumps(rec["stat"]))
-    (work / _timing(job)).write_text(json.dumps(rec["timing"]))
+    (work / _timing(job)).write_text(json.dumps({**rec["timing"], "module": job.module}))
     job.seconds = rec["seconds"]
     return True
 
@@ -290,6 +290,17 @@ def _kill(jobs: list[_Job]) -> None:
             job.proc.kill()
             job.proc.wait()
         job.log.close()
+
+
+def abstracts(build: Path) -> dict[str, dict]:
+    """The timing abstracts the last run left in BUILD/reports/yosys, by module."""
+    out = {}
+    for f in sorted((Path(build) / WORK).glob(f"*.{TIMING}")):
+        a = json.loads(f.read_text())
+        if a.get("version") != netgraph.VERSION or "module" not in a:
+            return {}
+        out[a["module"].lstrip("\\")] = a
+    return out
 
 
 def _version(line: str) -> str | None:
