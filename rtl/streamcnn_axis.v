@@ -26,9 +26,11 @@
 //     overtakes its frame's end carries only what was known then (a long frame, or one cut
 //     late, may go out unflagged). The counters stay exact either way.
 // Throughput is the core's, frames back to back without bubbles. m_axis is registered;
-// s_axis_tready is combinational (core ready, state, the beat's tuser): put an axis_skid in
-// front where a registered ready is needed. rst (synchronous, active high) also resets the
-// core and the counters, at any moment: the next beat after reset starts a frame.
+// s_axis_tready is combinational (rst, core ready, state, and tuser only while tvalid is high:
+// X on tdata/tuser/tlast of an idle bus never reaches it): put an axis_skid in front where a
+// registered ready is needed. rst (synchronous, active high) also resets the core and the
+// counters, at any moment; s_axis_tready is low while rst is high (no beat is taken and lost
+// in reset), and the next beat after reset starts a frame.
 `resetall
 `timescale 1ns / 1ps
 `default_nettype none
@@ -80,13 +82,15 @@ wire            core_tvalid, core_tready;
 wire            fq_s_ready;
 
 wire last_px  = cnt == LAST;
-wire mid_user = s_axis_tuser[0] && cnt != 0;     // starts the next frame: this one is short
+wire first_px = s_axis_tvalid && s_axis_tuser[0];    // tuser means nothing while tvalid is low
+wire mid_user = first_px && cnt != 0;     // starts the next frame: this one is short
 // The frame's last pixel pushes its flag, so it waits for room in the flag FIFO.
 wire end_ok   = !last_px || fq_s_ready;
 
-assign core_tvalid = end_ok && (state == PAD || (state == RUN && s_axis_tvalid && !mid_user));
-assign s_axis_tready = state == DROP ? !s_axis_tuser[0]
-                     : state == RUN && core_tready && end_ok && !mid_user;
+assign core_tvalid = !rst && end_ok &&
+                     (state == PAD || (state == RUN && s_axis_tvalid && !mid_user));
+assign s_axis_tready = !rst && (state == DROP ? !first_px
+                              : state == RUN && core_tready && end_ok && !mid_user);
 
 generate
 if (IN_W > C * 8) begin : g_pad
@@ -168,7 +172,7 @@ always @(posedge clk) begin
 
     case (state)
     RUN:
-        if (s_axis_tvalid && mid_user) begin
+        if (mid_user) begin
             state        <= PAD;
             cur_bad      <= 1'b1;
             frames_short <= frames_short + 1'b1;
@@ -184,7 +188,7 @@ always @(posedge clk) begin
         if (frame_end)
             state <= RUN;
     default:    // DROP: a tuser pixel is left for the next frame, a tlast pixel ends the drop
-        if (s_axis_tvalid && s_axis_tuser[0]) begin
+        if (first_px) begin
             state <= RUN;
         end else if (s_axis_tvalid) begin
             pixels_dropped <= pixels_dropped + 1'b1;
