@@ -12,9 +12,17 @@
 //     frame): the core gets zero pixels up to PIXELS; s_axis_tready is low meanwhile.
 //   long (pixel PIXELS-1 without tlast): the extra pixels, up to and including tlast or up to
 //     the next tuser pixel, are accepted and dropped, never fed to the core.
-// A missing tuser on a first pixel is not an error (frames are delimited by counting).
-// frames_short / frames_long count malformed frames, pixels_dropped the dropped extra pixels,
-// images_done the result beats sent (all wrap at 2^32; reset by rst).
+//   lost: extra pixels that reach PIXELS without a tlast or tuser pixel are read as a whole
+//     frame (its tuser missing behind a frame whose tlast is missing): its pixels are gone,
+//     but it still gets its own result beat, flagged, from an all-zero image padded to the
+//     core (s_axis_tready low meanwhile). The drop ends if that PIXELS-th pixel has tlast,
+//     else goes on the same way.
+// A missing tuser on a first pixel is not an error (frames are delimited by counting), so no
+// frame vanishes: each gives one result beat, and the markers decide which are flagged (a
+// single frame at least 2*PIXELS long, which looks the same, gives one more per PIXELS).
+// frames_short / frames_long / frames_lost count malformed frames, pixels_dropped every pixel
+// not fed to the core (extra and lost ones), images_done the result beats sent (all wrap at
+// 2^32; reset by rst).
 //
 // A frame's flag is final when its PIXELS-th pixel (or pad) enters the core; it waits in a
 // FIFO (FLAG_DEPTH frames; when full, that last pixel waits). The core can finish an image
@@ -61,6 +69,7 @@ module streamcnn_axis #(
     output reg  [31:0]      images_done,
     output reg  [31:0]      frames_short,
     output reg  [31:0]      frames_long,
+    output reg  [31:0]      frames_lost,
     output reg  [31:0]      pixels_dropped
 );
 
@@ -71,9 +80,10 @@ localparam [CNT_W-1:0] LAST = LAST_I[CNT_W-1:0];
 localparam [1:0] RUN = 2'd0, PAD = 2'd1, DROP = 2'd2;
 
 reg  [1:0]       state;
-reg  [CNT_W-1:0] cnt;          // pixels of this frame the core has taken
+reg  [CNT_W-1:0] cnt;          // pixels of this frame the core has taken (DROP: dropped)
 reg              cur_bad;      // this frame is known to be malformed
 reg              early;        // VALIDATE=0: this frame's result already went out
+reg              pad_drop;     // PAD of a lost frame: back to DROP after it
 reg  [PEND_W-1:0] pending;     // flags queued whose results have not gone out
 
 // ---- input side: count, pad, drop -------------------------------------------------------
@@ -174,6 +184,7 @@ always @(posedge clk) begin
     RUN:
         if (mid_user) begin
             state        <= PAD;
+            pad_drop     <= 1'b0;
             cur_bad      <= 1'b1;
             frames_short <= frames_short + 1'b1;
         end else if (core_hs && last_px && !s_axis_tlast) begin
@@ -181,19 +192,29 @@ always @(posedge clk) begin
             frames_long <= frames_long + 1'b1;
         end else if (core_hs && !last_px && s_axis_tlast) begin
             state        <= PAD;
+            pad_drop     <= 1'b0;
             cur_bad      <= 1'b1;
             frames_short <= frames_short + 1'b1;
         end
     PAD:
         if (frame_end)
-            state <= RUN;
+            state <= pad_drop ? DROP : RUN;
     default:    // DROP: a tuser pixel is left for the next frame, a tlast pixel ends the drop
         if (first_px) begin
             state <= RUN;
+            cnt   <= {CNT_W{1'b0}};
         end else if (s_axis_tvalid) begin
             pixels_dropped <= pixels_dropped + 1'b1;
-            if (s_axis_tlast)
+            cnt <= last_px ? {CNT_W{1'b0}} : cnt + 1'b1;
+            if (last_px) begin          // a whole frame dropped: pad one for its result
+                state       <= PAD;
+                pad_drop    <= !s_axis_tlast;
+                cur_bad     <= 1'b1;
+                frames_lost <= frames_lost + 1'b1;
+            end else if (s_axis_tlast) begin
                 state <= RUN;
+                cnt   <= {CNT_W{1'b0}};
+            end
         end
     endcase
 
@@ -202,11 +223,13 @@ always @(posedge clk) begin
         cnt            <= {CNT_W{1'b0}};
         cur_bad        <= 1'b0;
         early          <= 1'b0;
+        pad_drop       <= 1'b0;
         pending        <= {PEND_W{1'b0}};
         out_valid      <= 1'b0;
         images_done    <= 32'd0;
         frames_short   <= 32'd0;
         frames_long    <= 32'd0;
+        frames_lost    <= 32'd0;
         pixels_dropped <= 32'd0;
     end
 end
