@@ -39,6 +39,10 @@
 // registered ready is needed. rst (synchronous, active high) also resets the core and the
 // counters, at any moment; s_axis_tready is low while rst is high (no beat is taken and lost
 // in reset), and the next beat after reset starts a frame.
+// PIXELS must be the core's: where the core states its count (`define STREAMCNN_NETWORK_PIXELS,
+// seen before this file is compiled, or given on the command line for the HLS IP), a PIXELS
+// that differs stops the simulation at time 0 with an error naming both counts (unchecked
+// where the count is not defined).
 `resetall
 `timescale 1ns / 1ps
 `default_nettype none
@@ -78,6 +82,17 @@ localparam PEND_W = $clog2(FLAG_DEPTH) + 2;     // holds FIFO capacity (DEPTH + 
 localparam integer LAST_I = PIXELS - 1;
 localparam [CNT_W-1:0] LAST = LAST_I[CNT_W-1:0];
 localparam [1:0] RUN = 2'd0, PAD = 2'd1, DROP = 2'd2;
+
+// A wrong PIXELS would misframe every image silently. Verilog-2005 (Icarus) has no
+// elaboration-time $fatal, hence an initial block.
+`ifdef STREAMCNN_NETWORK_PIXELS
+generate
+if (PIXELS != `STREAMCNN_NETWORK_PIXELS) begin : g_pixels_mismatch
+    initial $fatal(1, "streamcnn_axis: PIXELS = %0d, but the core takes %0d pixels per image",
+                   PIXELS, `STREAMCNN_NETWORK_PIXELS);
+end
+endgenerate
+`endif
 
 reg  [1:0]       state;
 reg  [CNT_W-1:0] cnt;          // pixels of this frame the core has taken (DROP: dropped)
