@@ -273,7 +273,7 @@ def _make_core(name, tmp):
     info = json.loads((rtl / "core.json").read_text())
     _plan(g, info, tmp / "vectors.npz")
     return {"files": [str(stable / f) for f in files], "tag": f"{name}-{digest}", "info": info,
-            "vectors": tmp / "vectors.npz"}
+            "vectors": tmp / "vectors.npz", "graph": g}
 
 
 @pytest.fixture(scope="module")
