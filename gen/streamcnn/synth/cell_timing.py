@@ -13,7 +13,7 @@ from .delay_model import MODEL, DelayModel
 
 CLOCK_PINS = {"C", "CLK", "WCLK", "CLKARDCLK", "CLKBWRCLK", "G", "CLKA", "CLKB"}
 CONSTANTS = {"VCC", "GND"}
-FFS = {"FDRE": "R", "FDSE": "S", "FDCE": "CLR", "FDPE": "PRE", "LDCE": "CLR", "LDPE": "PRE"}
+FFS = {"FDRE", "FDSE", "FDCE", "FDPE", "LDCE", "LDPE"}     # latches taken as registers
 # Arc kinds, counted along a path (netgraph.KINDS indexes them).
 LUT, CARRY4, CARRY8, MUXF, DSP, MEM = "lut", "carry4", "carry8", "muxf", "dsp", "mem"
 

@@ -51,7 +51,8 @@ class Graph:
     def __init__(self, module: dict, m: DelayModel = MODEL):
         self.m = m
         self.names = _net_names(module)
-        self.driver: dict[int, tuple] = {}        # bit -> ("in", port) | ("box", inst, pin) | ("cell", type, pin)
+        # bit -> ("in", port) | ("box", inst, pin) | ("cell", type, pin)
+        self.driver: dict[int, tuple] = {}
         self.prims: dict[int, int] = defaultdict(int)            # primitive data loads
         self.boxloads: dict[int, set] = defaultdict(set)         # (inst, pin) loads
         self.in_ports, self.out_ports, self.boxes = {}, {}, {}
@@ -67,13 +68,11 @@ class Graph:
             elif p["direction"] == "output":
                 self.out_ports[name] = bits
         self.timing: dict[str, ct.CellTiming] = {}
-        self.types: dict[str, str] = {}
         for name, c in cells.items():
             conns = c.get("connections", {})
             widths = {p: len(b) for p, b in conns.items()}
             dirs = c.get("port_directions", {})
             t = ct.timing_of(c["type"], c.get("parameters", {}), widths, dirs, m)
-            self.types[name] = c["type"]
             if t is None:
                 self.boxes[name] = c["type"]
                 if not dirs:
