@@ -164,6 +164,19 @@ def test_clock_the_design_can_meet():
     assert ns == pytest.approx(6.25) and "estimated fmax 160 MHz" in said
 
 
+def test_report_latency_at_the_clock_the_design_meets():
+    """make report's µs: at the estimated fmax where it is below the target, else the target."""
+    from streamcnn.report.render import notes, row
+    rec = {"variant": "qp6", "bits": 6, "pruned": True, "auto": False, "float_accuracy": 0.9,
+           "firmware_accuracy": 0.9, "target": {"part": "xcvu9p-flgb2104-2l-e", "clock_ns": 5.0},
+           "rtlsim": {"latency": 1000, "ii": 1024, "mismatches": 0},
+           "synth": {"totals": {}, "timing": {"estimate": True, "fmax_mhz": 100.0}}}
+    assert row(rec).endswith("| 1,000 | 10.00 | 1,024 | 0 | 100 |")       # 1,000 at 100 MHz
+    rec["synth"]["timing"]["fmax_mhz"] = 400.0
+    assert row(rec).endswith("| 1,000 | 5.00 | 1,024 | 0 | 400 |")        # the target's 5 ns
+    assert any("ESTIMATE" in n for n in notes([rec]))
+
+
 @pytest.mark.slow
 def test_generated_core_end_to_end(tmp_path, capsys):
     """A small generated core: `streamcnn timing` synthesises it, reports every layer and the
