@@ -60,6 +60,9 @@ def timing_estimate(build: Path, progress: bool = True, **options) -> dict:
         summary = json.loads(f.read_text()) if f.is_file() else {}
     except ValueError:
         summary = {}
+    if summary.get("tool") == "vivado":
+        raise StreamcnnError(f"{f} holds Vivado's synthesis; the estimate needs Yosys' netlist "
+                             "and would replace it: `streamcnn synth BUILD` (Yosys) first")
     own = yosys.abstracts(build) if summary.get("tool") == "yosys" else {}
     top = summary.get("top", "network")
     if top in own:
