@@ -193,7 +193,7 @@ def compose(own: dict[str, dict], module: str, m: DelayModel = MODEL,
                 g.add(f"bi:{inst}.{src}", REG_IN, p)
             else:
                 g.add(f"bi:{inst}.{src}", f"bo:{inst}.{dst}", p)
-    c = Composed(graph=g, unmodelled=unmodelled)
+    c = Composed(graph=g, unmodelled=list(dict.fromkeys(unmodelled)))
     c.in_load = {p: load(s) for p, s in a["in"].items()}
     c.out_load = {q: load(s) for q, s in a["out"].items()}
     sources = [REG_OUT] + [f"in:{p}" for p in a["in"]]
