@@ -19,8 +19,14 @@
 //   is a binary search: log2(L) comparisons per channel, not L. BASE: C x
 //   OUT_W bits in the output format. NEG: one bit per channel.
 //
-// Combinational datapath, one output register; s_axis_tready =
-// !m_axis_tvalid || m_axis_tready.
+// Pipelines (STAGES register stages, one beat per clock), all stalled together by one
+// enable, s_axis_tready = !m_axis_tvalid || m_axis_tready (inside the core m_axis_tready
+// is tied high, so the enable is constant and synthesis removes it):
+//   FORM = 0: the product a * MULT (the DSP48E2's M register; its A input is the
+//     upstream block's output register), the sum with ADD (P register), then shift and
+//     clip into the output register: 3 stages, no multiplier or adder between two of them.
+//   FORM = 1: the binary search, one comparison per stage: CNT_W + 2 stages
+//     (x = +-a; one per bit of the count; BASE + count).
 `resetall
 `timescale 1ns / 1ps
 `default_nettype none
@@ -82,96 +88,139 @@ if (OUT_W > 31 || L < 1) begin : g_bad_param
 end
 endgenerate
 
-reg [C*OUT_W-1:0] out_reg;
-reg               valid_reg;
-reg               last_reg;
-reg [C*OUT_W-1:0] result;
+localparam STAGES = FORM == 0 ? 3 : CNT_W + 2;
 
-assign s_axis_tready = !valid_reg || m_axis_tready;
+reg [C*OUT_W-1:0] out_reg, out_next;
+reg [STAGES-1:0]  valid_reg;
+reg [STAGES-1:0]  last_reg;
+
+wire ce = !valid_reg[STAGES-1] || m_axis_tready;
+assign s_axis_tready = ce;
 assign m_axis_tdata  = out_reg;
-assign m_axis_tvalid = valid_reg;
-assign m_axis_tlast  = last_reg;
+assign m_axis_tvalid = valid_reg[STAGES-1];
+assign m_axis_tlast  = last_reg[STAGES-1];
 
-// All operands are sign-extended to the working width by hand (the +1 in
-// P_W / Q_W keeps every replication count >= 1).
-reg signed [P_W-1:0] a_p, m_p, b_p, prod, shifted;
-reg signed [X_W-1:0] x;
-reg signed [Q_W-1:0] x_q, t_q;
-reg [CNT_W-1:0]      cnt;
-// BASE + count is in [LO, HI] by construction: the carry bits are never needed.
-/* verilator lint_off UNUSEDSIGNAL */
-reg [OUT_W+CNT_W-1:0] y;
-/* verilator lint_on UNUSEDSIGNAL */
-reg [ACC_W-1:0]      a;
-reg                  a_sign;      // the extension bit: a's sign, or 0 when unsigned
-reg [M_W-1:0]        m;
-reg [B_W-1:0]        b;
-reg [T_W-1:0]        t;
-integer c, k, pos, i;
-
-// The threshold table as a ROM: a read is one word, where a part-select of the packed
-// parameter is a C*L*T_W-bit operation in a simulator (Verilator ran 100x slower).
-reg [T_W-1:0] thr_rom [0:C*L-1];
-initial begin
-    for (i = 0; i < C * L; i = i + 1)
-        thr_rom[i] = THR[i*T_W +: T_W];
+generate
+if (STAGES == 1) begin : g_one
+    always @(posedge clk) begin
+        if (ce) begin
+            valid_reg <= s_axis_tvalid;
+            last_reg  <= s_axis_tlast;
+        end
+        if (rst)
+            valid_reg <= 1'b0;
+    end
+end else begin : g_shift
+    always @(posedge clk) begin
+        if (ce) begin
+            valid_reg <= {valid_reg[STAGES-2:0], s_axis_tvalid};
+            last_reg  <= {last_reg[STAGES-2:0], s_axis_tlast};
+        end
+        if (rst)
+            valid_reg <= {STAGES{1'b0}};
+    end
 end
-always @* begin
-    // Every temporary gets a value on every path, whichever FORM is elaborated: a variable
-    // that only the other form assigns would otherwise be a latch to synthesis.
-    result = {C*OUT_W{1'b0}};
-    {a, a_sign, m, b, a_p, m_p, b_p, prod, shifted} = 0;
-    {x, x_q, t, t_q, cnt, y} = 0;
-    pos = 0;
-    for (c = 0; c < C; c = c + 1) begin
-        a = s_axis_tdata[c*ACC_W +: ACC_W];
-        a_sign = IN_SIGNED != 0 && a[ACC_W-1];
-        if (FORM == 0) begin
-            m    = MULT[c*M_W +: M_W];
-            b    = ADD[c*B_W +: B_W];
-            a_p  = {{P_W-ACC_W{a_sign}}, a};
-            m_p  = {{P_W-M_W{m[M_W-1]}}, m};
-            b_p  = {{P_W-B_W{b[B_W-1]}}, b};
-            prod = a_p * m_p + b_p;
-            shifted = prod >>> SHIFT;
-            if (shifted < LO_P)
-                shifted = LO_P;
-            else if (shifted > HI_P)
-                shifted = HI_P;
-            result[c*OUT_W +: OUT_W] = shifted[OUT_W-1:0];
-        end else begin
-            x   = {a_sign, a};
+endgenerate
+
+// Operands are sign-extended to the working width by hand (the +1 in P_W / Q_W keeps
+// every replication count >= 1).
+integer c;
+generate
+if (FORM == 0) begin : g_affine
+    reg [C*P_W-1:0] prod_reg, prod_next, sum_reg, sum_next;
+    reg signed [P_W-1:0] a_p, m_p, b_p, s_p;
+    reg [ACC_W-1:0] a;
+    reg [M_W-1:0]   m;
+    reg [B_W-1:0]   b;
+    always @* begin
+        {a, m, b, a_p, m_p, b_p, s_p} = 0;
+        for (c = 0; c < C; c = c + 1) begin
+            a = s_axis_tdata[c*ACC_W +: ACC_W];
+            m = MULT[c*M_W +: M_W];
+            b = ADD[c*B_W +: B_W];
+            a_p = {{P_W-ACC_W{IN_SIGNED != 0 && a[ACC_W-1]}}, a};
+            m_p = {{P_W-M_W{m[M_W-1]}}, m};
+            b_p = {{P_W-B_W{b[B_W-1]}}, b};
+            prod_next[c*P_W +: P_W] = a_p * m_p;
+            sum_next[c*P_W +: P_W]  = prod_reg[c*P_W +: P_W] + b_p;
+            s_p = $signed(sum_reg[c*P_W +: P_W]) >>> SHIFT;
+            if (s_p < LO_P)
+                s_p = LO_P;
+            else if (s_p > HI_P)
+                s_p = HI_P;
+            out_next[c*OUT_W +: OUT_W] = s_p[OUT_W-1:0];
+        end
+    end
+    // No reset and no enable beyond the stall: a stage's data is used only when valid.
+    always @(posedge clk) begin
+        if (ce) begin
+            prod_reg <= prod_next;
+            sum_reg  <= sum_next;
+            out_reg  <= out_next;
+        end
+    end
+end else begin : g_thresholds
+    // The binary search, one step per stage: stage 0 registers x = +-a; stage s (1..CNT_W)
+    // decides bit CNT_W-s of the count with one table read and one compare; the last
+    // stage adds BASE. Each stage is a table mux and one carry chain.
+    reg [CNT_W*C*Q_W-1:0]       xq_reg, xq_next;    // x of stage s, channel c
+    reg [(CNT_W+1)*C*CNT_W-1:0] pos_reg, pos_next;  // thresholds below pos are all <= x
+    reg signed [X_W-1:0] x;
+    reg signed [Q_W-1:0] x_q, t_q;
+    reg [CNT_W-1:0]      pos;
+    // BASE + count is in [LO, HI] by construction: the carry bits are never needed.
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [OUT_W+CNT_W-1:0] y;
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg [ACC_W-1:0]      a;
+    reg [T_W-1:0]        t;
+    integer s, k, i, pi;
+    // The threshold table as a ROM: a read is one word, where a part-select of the packed
+    // parameter is a C*L*T_W-bit operation in a simulator (Verilator ran 100x slower).
+    reg [T_W-1:0] thr_rom [0:C*L-1];
+    initial begin
+        for (i = 0; i < C * L; i = i + 1)
+            thr_rom[i] = THR[i*T_W +: T_W];
+    end
+    always @* begin
+        {a, x, x_q, t, t_q, pos, y} = 0;
+        xq_next = xq_reg;
+        pos_next = {(CNT_W+1)*C*CNT_W{1'b0}};
+        out_next = {C*OUT_W{1'b0}};
+        for (c = 0; c < C; c = c + 1) begin
+            a = s_axis_tdata[c*ACC_W +: ACC_W];
+            x = {IN_SIGNED != 0 && a[ACC_W-1], a};
             if (NEG[c])
                 x = -x;
-            x_q = {{Q_W-X_W{x[X_W-1]}}, x};
-            pos = 0;               // thresholds below pos are all <= x
-            for (k = CNT_W - 1; k >= 0; k = k - 1) begin
-                if (pos + (1 << k) <= L) begin
-                    t   = thr_rom[c*L + pos + (1 << k) - 1];
+            xq_next[c*Q_W +: Q_W] = {{Q_W-X_W{x[X_W-1]}}, x};
+            for (s = 1; s <= CNT_W; s = s + 1) begin
+                k = CNT_W - s;
+                x_q = xq_reg[((s-1)*C + c)*Q_W +: Q_W];
+                pi = {{32-CNT_W{1'b0}}, pos_reg[((s-1)*C + c)*CNT_W +: CNT_W]};
+                if (s < CNT_W)
+                    xq_next[(s*C + c)*Q_W +: Q_W] = x_q;
+                if (pi + (1 << k) <= L) begin
+                    t   = thr_rom[c*L + pi + (1 << k) - 1];
                     t_q = {{Q_W-T_W{t[T_W-1]}}, t};
                     if (t_q <= x_q)
-                        pos = pos + (1 << k);
+                        pi = pi + (1 << k);
                 end
+                pos_next[(s*C + c)*CNT_W +: CNT_W] = pi[CNT_W-1:0];
             end
-            cnt = pos[CNT_W-1:0];
-            y = {{CNT_W{1'b0}}, BASE[c*OUT_W +: OUT_W]} + {{OUT_W{1'b0}}, cnt};
-            result[c*OUT_W +: OUT_W] = y[OUT_W-1:0];   // in range by construction
+            pos = pos_reg[(CNT_W*C + c)*CNT_W +: CNT_W];
+            y = {{CNT_W{1'b0}}, BASE[c*OUT_W +: OUT_W]} + {{OUT_W{1'b0}}, pos};
+            out_next[c*OUT_W +: OUT_W] = y[OUT_W-1:0];   // in range by construction
+        end
+    end
+    always @(posedge clk) begin
+        if (ce) begin
+            xq_reg  <= xq_next;
+            pos_reg <= pos_next;
+            out_reg <= out_next;
         end
     end
 end
-
-always @(posedge clk) begin
-    if (s_axis_tvalid && s_axis_tready) begin
-        out_reg   <= result;
-        last_reg  <= s_axis_tlast;
-        valid_reg <= 1'b1;
-    end else if (m_axis_tready) begin
-        valid_reg <= 1'b0;
-    end
-
-    if (rst)
-        valid_reg <= 1'b0;
-end
+endgenerate
 
 endmodule
 

@@ -13,7 +13,8 @@
 // the input carries it), P_D (N x D_W signed). A channel's patched accumulators are
 // distinct; y stays in [LO, HI] by construction, so the sum is taken modulo 2**OUT_W.
 //
-// Two register stages: the affine requant and the patch deltas, then their sum.
+// Four register stages: the affine requant's three (the patch deltas beside them), then
+// the sum.
 `resetall
 `timescale 1ns / 1ps
 `default_nettype none
@@ -68,7 +69,7 @@ requant #(
     .m_axis_tready(aff_tready), .m_axis_tlast(aff_tlast)
 );
 
-// Stage 1, beside the affine requant's register: each channel's delta.
+// Each channel's delta, from the input.
 reg [C*D_W-1:0] delta, delta_reg;
 reg [CH_W-1:0]  ch;
 integer k;
@@ -82,12 +83,21 @@ always @* begin
     end
 end
 
+// The deltas travel beside the affine pipeline (requant.v: 3 stages for FORM = 0), moving
+// when it moves: its s_axis_tready is its stage enable.
+localparam AFF_STAGES = 3;
+reg [C*D_W-1:0] delta_pipe [0:AFF_STAGES-1];
+integer s;
 always @(posedge clk) begin
-    if (s_axis_tvalid && s_axis_tready)
-        delta_reg <= delta;
+    if (s_axis_tready) begin
+        delta_pipe[0] <= delta;
+        for (s = 1; s < AFF_STAGES; s = s + 1)
+            delta_pipe[s] <= delta_pipe[s-1];
+    end
 end
+always @* delta_reg = delta_pipe[AFF_STAGES-1];
 
-// Stage 2: the sum, registered.
+// The last stage: the sum, registered.
 reg [C*OUT_W-1:0] out_reg, result;
 reg               valid_reg, last_reg;
 reg [D_W-1:0]     d;

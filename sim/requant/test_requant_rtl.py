@@ -140,6 +140,7 @@ EXTRA = {   # Icarus only
     "affine-wide": dict(AFF, C=2, ACC_W=24, OUT_W=16, OUT_SIGNED=1, M_W=20, B_W=40),
     "affine-tiny": dict(AFF, C=1, ACC_W=4, OUT_W=6, OUT_SIGNED=0, M_W=2, B_W=3),
     "thr-one": dict(THR, C=1, ACC_W=6, OUT_W=2, OUT_SIGNED=0, L=1, T_W=7),
+    "thr-five": dict(THR, C=2, ACC_W=8, OUT_W=3, OUT_SIGNED=1, L=5, T_W=10),   # L not 2^k - 1
 }
 
 
