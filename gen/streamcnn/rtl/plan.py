@@ -6,8 +6,6 @@ Every stream carries integers on the IR grid, channel c of a word at [c*W +: W].
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 
 from ..errors import StreamcnnError
@@ -15,26 +13,8 @@ from ..fixed import FixedType
 from ..hls.stages import stream_word
 from ..names import VERILOG_KEYWORDS, Identifiers
 from ..ir import Conv2D, Dense, Flatten, Graph, Pool2D, Requant, Scale, ZeroPad2D
+from .blocks import Block, Core
 from .verilog import mac_module
-
-
-@dataclass
-class Block:
-    inst: str                       # instance name
-    module: str                     # Verilog module
-    params: dict[str, str]          # parameter -> Verilog literal
-    in_w: int                       # s_axis_tdata bits
-    out_w: int                      # m_axis_tdata bits
-    node: str                       # the IR node it implements (part of)
-    s_last: bool = True             # has an s_axis_tlast port
-    stages: int = 1                 # register stages on its data path (for the latency budget)
-
-
-@dataclass
-class Core:
-    blocks: list[Block] = field(default_factory=list)
-    sources: dict[str, str] = field(default_factory=dict)   # generated file name -> text
-    adders: int = 0                                           # two-input adders in all MACs
 
 
 LITERAL_BITS = 1024       # Icarus' scanner rejects tokens of a few ten thousand characters
@@ -58,11 +38,13 @@ def vec(values, w: int) -> str:
 class Planner:
     def __init__(self, graph: Graph):
         self.graph = graph
-        self.core = Core()
         # instance names: clear of keywords and of the wires network.v.j2 declares itself
         self.ident = Identifiers(VERILOG_KEYWORDS, ("rst", "logits", "class_index", "result",
-                                                    "result_last", "ap_clk", "ap_rst_n"))
+                                                    "result_last", "result_done", "result_fifo",
+                                                    "ap_clk", "ap_rst_n"))
+        self.core = Core(names=self.ident)
         self.width = graph.input.type.width * stream_word(graph.input)[1]   # current stream word
+        self.beats = stream_word(graph.input)[0]                             # its beats per image
 
     def build(self) -> Core:
         for node in self.graph.nodes:
@@ -72,9 +54,10 @@ class Planner:
             handler(node)
         return self.core
 
-    def _add(self, inst, module, params, out_w, node, **kw) -> Block:
+    def _add(self, inst, module, params, out_w, node, beats=None, **kw) -> Block:
+        self.beats = self.beats if beats is None else beats
         b = Block(self.ident(inst), module, {k: str(v) for k, v in params.items()}, self.width, out_w,
-                  node, **kw)
+                  node, beats=self.beats, **kw)
         self.core.blocks.append(b)
         self.width = out_w
         return b
@@ -84,7 +67,8 @@ class Planner:
         top, bottom, left, right = pads
         self._add(node.name + suffix, "pad2d",
                   {"IMG_H": h, "IMG_W": w, "C": c, "W": t.width, "TOP": top, "BOTTOM": bottom,
-                   "LEFT": left, "RIGHT": right, "FILL": vec([fill], t.width)}, self.width, node.name)
+                   "LEFT": left, "RIGHT": right, "FILL": vec([fill], t.width)}, self.width, node.name,
+                  beats=(h + top + bottom) * (w + left + right), stalls=True)
         return h + top + bottom, w + left + right
 
     def _window(self, node, h, w, c, t: FixedType, k: int, stride: int):
@@ -92,7 +76,8 @@ class Planner:
             return                                   # every pixel is its own window
         self._add(node.name + "_win", "window_gen",
                   {"IMG_H": h, "IMG_W": w, "C": c, "W": t.width, "K": k, "STRIDE": stride},
-                  k * k * c * t.width, node.name, s_last=False)
+                  k * k * c * t.width, node.name, s_last=False,
+                  beats=((h - k) // stride + 1) * ((w - k) // stride + 1))
 
     def _mac(self, node, weights: np.ndarray, bias, in_t: FixedType, out_t: FixedType):
         name = self.ident(node.name + "_mac")
@@ -149,7 +134,7 @@ class Planner:
         pixels, c = stream_word(node.input)
         if pixels > 1:
             self._add(node.name, "stream_collect", {"N": pixels, "IN_W": c * node.input.type.width},
-                      pixels * c * node.input.type.width, node.name)
+                      pixels * c * node.input.type.width, node.name, beats=1)
 
     def _dense(self, node: Dense):
         self._mac(node, node.weights, node.bias, node.input.type, node.output.type)
@@ -172,7 +157,7 @@ class Planner:
                 del params["FORM"]
                 params.update(N=len(ch), CH_W=ch_w, D_W=d_w, P_CH=vec(ch, ch_w),
                               P_ACC=vec(acc, a_w), P_D=vec(d, d_w))
-                self._add(node.name, "requant_patched", params, c * out.width, node.name, stages=2)
+                self._add(node.name, "requant_patched", params, c * out.width, node.name, stages=4)
                 return
         else:
             levels = max(1, max(len(s.thresholds) for s in p.steps))
@@ -185,7 +170,8 @@ class Planner:
                       "THR": vec(thr.reshape(-1), t_w),
                       "BASE": vec([s.base for s in p.steps], out.width),
                       "NEG": vec([int(s.sign < 0) for s in p.steps], 1)}
-        self._add(node.name, "requant", params, c * out.width, node.name)
+        self._add(node.name, "requant", params, c * out.width, node.name,   # requant.v's STAGES
+                  stages=3 if p.affine else levels.bit_length() + 2)
 
 
 def plan(graph: Graph) -> Core:

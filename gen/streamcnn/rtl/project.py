@@ -9,13 +9,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..ir import Graph
-from .plan import Core, plan
+from . import flow
+from .blocks import Core
+from .plan import plan
 from .verilog import RTL_ROOT, render
 
 CORE = "network"
 WRAPPER = "streamcnn_axis"
 WRAPPER_DEPS = ("axis_fifo",)
-RESULT_DEPS = ("argmax",)
+RESULT_DEPS = ("argmax", "axis_fifo")
 MODULE_DEPS = {"requant_patched": ("requant",)}     # library modules that instantiate others
 
 
@@ -44,9 +46,14 @@ def ports(graph: Graph) -> Ports:
     return Ports(_bytes(c * w), c, w, _bytes(n * lw + cw), n, lw, cw, graph.output.type.signed)
 
 
+def pixels(graph: Graph) -> int:
+    """Input beats per image: a pixel per beat, or one vector."""
+    return int(graph.input.shape[0] * graph.input.shape[1]) if len(graph.input.shape) == 3 else 1
+
+
 def write_core(graph: Graph, build: Path) -> tuple[Path, Core, Ports]:
-    core = plan(graph)
     p = ports(graph)
+    core = flow.lower(plan(graph), p.in_c * p.in_elem_w, pixels(graph))
     out = Path(build) / "rtl"
     if out.exists():
         shutil.rmtree(out)
@@ -54,20 +61,21 @@ def write_core(graph: Graph, build: Path) -> tuple[Path, Core, Ports]:
     for name, text in core.sources.items():
         (out / name).write_text(text)
     (out / f"{CORE}.v").write_text(render("network.v.j2", name=CORE, graph=graph.name,
+                                          result_depth=core.result_depth, pixels=pixels(graph),
                                           blocks=core.blocks, ports=p))
     used = {b.module for b in core.blocks if f"{b.module}.v" not in core.sources}
-    library = sorted(used.union(*(MODULE_DEPS.get(m, ()) for m in used))
-                     | set(RESULT_DEPS) | {"axis_skid"})
+    library = sorted(used.union(*(MODULE_DEPS.get(m, ()) for m in used)) | set(RESULT_DEPS))
     for m in library + list(WRAPPER_DEPS) + [WRAPPER]:
         src = RTL_ROOT / f"{m}.v"
         if src.is_file():
             shutil.copy(src, out / src.name)
     files = [f"{m}.v" for m in library] + sorted(core.sources) + [f"{CORE}.v"]
     if (out / f"{WRAPPER}.v").is_file():
-        files += [f"{m}.v" for m in WRAPPER_DEPS] + [f"{WRAPPER}.v"]
+        files += [f"{m}.v" for m in WRAPPER_DEPS if m not in library] + [f"{WRAPPER}.v"]
     (out / "files.f").write_text("\n".join(files) + "\n")
-    info = {"core": CORE, "pixels": int(graph.input.shape[0] * graph.input.shape[1])
-            if len(graph.input.shape) == 3 else 1, "blocks": len(core.blocks), "adders": core.adders,
-            "pipeline_stages": sum(b.stages for b in core.blocks), "ports": p.__dict__}
+    info = {"core": CORE, "pixels": pixels(graph), "blocks": len(core.blocks),
+            "adders": core.adders, "pipeline_stages": sum(b.stages for b in core.blocks),
+            "result_fifo": {"credits": core.result_credits, "depth": core.result_depth},
+            "ports": p.__dict__}
     (out / "core.json").write_text(json.dumps(info, indent=2) + "\n")
     return out, core, p
