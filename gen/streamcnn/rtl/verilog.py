@@ -109,12 +109,9 @@ def mac_module(name: str, layer: str, weights: np.ndarray, bias: np.ndarray | No
             prev = cur
         outputs.append(Named(f"out{o}", _resize(prev[0][0], prev[0][1], acc_w), acc_w))
     n_adders = mac.adders(trees)
-    # Each level: its sums, whether they are registers, and the valid bit that loads them.
-    per_level, n_stages = [], 0
-    for sums, reg in zip(levels, mac.registered(depth)):
-        per_level.append({"sums": sums, "registered": reg,
-                          "load": f"valid[{n_stages - 1}]" if n_stages else "s_axis_tvalid"})
-        n_stages += reg
+    # Each level: its sums and whether they are registers.
+    per_level = [{"sums": sums, "registered": reg} for sums, reg in zip(levels, mac.registered(depth))]
+    n_stages = sum(mac.registered(depth))
     text = render("mac.v.j2", name=name, layer=layer, n_in=weights.shape[0], n_out=weights.shape[1],
                   in_w=in_w, in_signed=in_signed, acc_w=acc_w, depth=n_stages, levels=per_level,
                   n_levels=depth, inputs=inputs, outputs=outputs, n_adders=n_adders)
