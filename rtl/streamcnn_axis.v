@@ -88,8 +88,13 @@ localparam [1:0] RUN = 2'd0, PAD = 2'd1, DROP = 2'd2;
 `ifdef STREAMCNN_NETWORK_PIXELS
 generate
 if (PIXELS != `STREAMCNN_NETWORK_PIXELS) begin : g_pixels_mismatch
+`ifdef SYNTHESIS
+    // synthesis has no $fatal: elaboration fails on an unknown module instead
+    streamcnn_axis_pixels_differ_from_the_core bad_param ();
+`else
     initial $fatal(1, "streamcnn_axis: PIXELS = %0d, but the core takes %0d pixels per image",
                    PIXELS, `STREAMCNN_NETWORK_PIXELS);
+`endif
 end
 endgenerate
 `endif
