@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 test: setup
-	$(BIN)/python -m pytest -q $(ARGS)
+	$(BIN)/python -m pytest -q --durations=30 $(ARGS)   # the slowest tests, to keep CI short
 
 test-slow: setup
 	$(BIN)/python -m pytest -q -m slow $(ARGS)
