@@ -4,8 +4,11 @@
 //
 // Input: N logits per beat, logit i at [i*W +: W]. Output: the same logits
 // (m_axis_tdata) plus their argmax (m_axis_index), tlast passed through.
-// A linear scan with a strict '>' keeps the first maximum. Combinational
-// reduce, one output register; s_axis_tready = !m_axis_tvalid || m_axis_tready.
+// A tournament of pairwise compares, one level per register stage (STAGES =
+// ceil(log2 N), at least 1): each stage is one carry-chain compare and a mux. In
+// every pair the right one wins only if strictly larger, so ties keep the lowest
+// index. All stages move on one stall enable, s_axis_tready = !m_axis_tvalid ||
+// m_axis_tready (constant where a core ties m_axis_tready high).
 `resetall
 `timescale 1ns / 1ps
 `default_nettype none
@@ -31,48 +34,95 @@ module argmax #(
     output wire             m_axis_tlast
 );
 
-reg [N*W-1:0]   data_reg;
-reg [IDX_W-1:0] index_reg;
-reg             valid_reg;
-reg             last_reg;
+localparam LEVELS = N > 1 ? $clog2(N) : 0;
+localparam STAGES = LEVELS > 0 ? LEVELS : 1;
+localparam V_W = W + 1;
 
-assign s_axis_tready = !valid_reg || m_axis_tready;
-assign m_axis_tdata  = data_reg;
-assign m_axis_index  = index_reg;
-assign m_axis_tvalid = valid_reg;
-assign m_axis_tlast  = last_reg;
+// Stage s holds the winners of s+1 levels (ceil(N / 2^(s+1)) of them) and the logits.
+/* verilator lint_off UNUSEDSIGNAL */
+reg [STAGES*N*V_W-1:0]   val_reg, val_next;     // slots past a stage's winners are unused
+reg [STAGES*N*IDX_W-1:0] idx_reg, idx_next;
+/* verilator lint_on UNUSEDSIGNAL */
+reg [STAGES*N*W-1:0]     data_reg;
+reg [STAGES-1:0]         valid_reg;
+reg [STAGES-1:0]         last_reg;
+
+wire ce = !valid_reg[STAGES-1] || m_axis_tready;
+assign s_axis_tready = ce;
+assign m_axis_tdata  = data_reg[(STAGES-1)*N*W +: N*W];
+assign m_axis_index  = idx_reg[(STAGES-1)*N*IDX_W +: IDX_W];
+assign m_axis_tvalid = valid_reg[STAGES-1];
+assign m_axis_tlast  = last_reg[STAGES-1];
 
 // Each logit extended by one bit (its sign, or 0 when unsigned), then compared signed.
 function signed [W:0] value(input [W-1:0] x);
     value = {SIGNED != 0 && x[W-1], x};
 endfunction
 
-reg signed [W:0] best;
-reg [IDX_W-1:0]  best_idx;
-integer i;
+reg signed [V_W-1:0] a_v, b_v;
+reg [IDX_W-1:0]      a_i, b_i;
+integer s, j, n_src, k;
+/* verilator lint_off UNUSEDSIGNAL */
+integer e;                                          // an entry's index, cut to IDX_W bits
+/* verilator lint_on UNUSEDSIGNAL */
 always @* begin
-    best     = value(s_axis_tdata[W-1:0]);
-    best_idx = {IDX_W{1'b0}};
-    for (i = 1; i < N; i = i + 1) begin
-        if (value(s_axis_tdata[i*W +: W]) > best) begin
-            best     = value(s_axis_tdata[i*W +: W]);
-            best_idx = i[IDX_W-1:0];
+    val_next = {STAGES*N*V_W{1'b0}};
+    idx_next = {STAGES*N*IDX_W{1'b0}};
+    {a_v, b_v, a_i, b_i} = 0;
+    for (s = 0; s < STAGES; s = s + 1) begin
+        n_src = (N + (1 << s) - 1) >> s;            // entries entering this stage
+        for (j = 0; 2 * j < n_src; j = j + 1) begin
+            for (k = 0; k < 2; k = k + 1) begin
+                if (2 * j + k < n_src) begin
+                    if (s == 0) begin
+                        b_v = value(s_axis_tdata[(2*j+k)*W +: W]);
+                        e   = 2 * j + k;
+                        b_i = e[IDX_W-1:0];
+                    end else begin
+                        b_v = val_reg[((s-1)*N + 2*j+k)*V_W +: V_W];
+                        b_i = idx_reg[((s-1)*N + 2*j+k)*IDX_W +: IDX_W];
+                    end
+                    if (k == 0 || b_v > a_v) begin
+                        a_v = b_v;
+                        a_i = b_i;
+                    end
+                end
+            end
+            val_next[(s*N + j)*V_W +: V_W] = a_v;
+            idx_next[(s*N + j)*IDX_W +: IDX_W] = a_i;
         end
     end
 end
 
-always @(posedge clk) begin
-    if (s_axis_tvalid && s_axis_tready) begin
-        data_reg  <= s_axis_tdata;
-        index_reg <= best_idx;
-        last_reg  <= s_axis_tlast;
-        valid_reg <= 1'b1;
-    end else if (m_axis_tready) begin
-        valid_reg <= 1'b0;
+generate
+if (STAGES == 1) begin : g_one
+    always @(posedge clk) begin
+        if (ce) begin
+            data_reg  <= s_axis_tdata;
+            valid_reg <= s_axis_tvalid;
+            last_reg  <= s_axis_tlast;
+        end
+        if (rst)
+            valid_reg <= 1'b0;
     end
+end else begin : g_shift
+    always @(posedge clk) begin
+        if (ce) begin
+            data_reg  <= {data_reg[(STAGES-1)*N*W-1:0], s_axis_tdata};
+            valid_reg <= {valid_reg[STAGES-2:0], s_axis_tvalid};
+            last_reg  <= {last_reg[STAGES-2:0], s_axis_tlast};
+        end
+        if (rst)
+            valid_reg <= {STAGES{1'b0}};
+    end
+end
+endgenerate
 
-    if (rst)
-        valid_reg <= 1'b0;
+always @(posedge clk) begin
+    if (ce) begin
+        val_reg <= val_next;
+        idx_reg <= idx_next;
+    end
 end
 
 endmodule

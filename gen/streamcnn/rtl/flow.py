@@ -30,7 +30,7 @@ def credits(beats: int, depth: int) -> tuple[int, int]:
     return ram + 1, ram
 
 
-def lower(core: Core, in_w: int, in_beats: int) -> Core:
+def lower(core: Core, in_w: int, in_beats: int, n_logits: int) -> Core:
     """Insert the admit block and the register slices; mark the free-running blocks."""
     blocks, ident = core.blocks, core.names
     last_stall = max((i for i, b in enumerate(blocks) if b.stalls), default=-1)
@@ -42,7 +42,8 @@ def lower(core: Core, in_w: int, in_beats: int) -> Core:
         out.append(b)
     width = prefix[-1].out_w if prefix else in_w
     beats = prefix[-1].beats if prefix else in_beats
-    depth = sum(b.stages for b in free) + len(free) + 1           # + the result register
+    result_stages = max(1, (n_logits - 1).bit_length())           # argmax.v's STAGES
+    depth = sum(b.stages for b in free) + len(free) + result_stages
     core.result_credits, core.result_depth = credits(beats, depth)
     admit = Block(ident("admit"), "admit", {"W": str(width), "BEATS": str(beats),
                                             "CREDITS": str(core.result_credits)},

@@ -53,7 +53,7 @@ def pixels(graph: Graph) -> int:
 
 def write_core(graph: Graph, build: Path) -> tuple[Path, Core, Ports]:
     p = ports(graph)
-    core = flow.lower(plan(graph), p.in_c * p.in_elem_w, pixels(graph))
+    core = flow.lower(plan(graph), p.in_c * p.in_elem_w, pixels(graph), p.n_logits)
     out = Path(build) / "rtl"
     if out.exists():
         shutil.rmtree(out)
