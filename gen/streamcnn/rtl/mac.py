@@ -13,10 +13,11 @@ from dataclasses import dataclass
 import numpy as np
 
 FAN_IN = 3          # operands per adder (ternary adders fit LUT6 + carry)
-# Adder levels between two registers: two ternary levels take about 2 x (LUT + carry +
-# route) = 2.5 ns on UltraScale+, inside the 5 ns clock; a register after every level
-# cost three times the flip-flops (the leaf level alone holds a third of all sums).
-LEVELS_PER_STAGE = 2
+# Adder levels between two registers. With two ternary levels a stage was up to 5 LUT + 7
+# CARRY4 (6.0 ns by `streamcnn timing`'s estimate on random_cnn(3): 165 MHz); with one it
+# is at most 3 LUT + 4 CARRY4 (260 MHz there). The price is about twice the flip-flops
+# (the leaf level alone holds a third of all sums); LUTs stay the same.
+LEVELS_PER_STAGE = 1
 
 
 def csd(w: int) -> list[tuple[int, int]]:
