@@ -61,7 +61,7 @@ endfunction
 
 reg signed [V_W-1:0] a_v, b_v;
 reg [IDX_W-1:0]      a_i, b_i;
-integer s, j, n_src, k;
+integer s, j, k;
 /* verilator lint_off UNUSEDSIGNAL */
 integer e;                                          // an entry's index, cut to IDX_W bits
 /* verilator lint_on UNUSEDSIGNAL */
@@ -70,10 +70,10 @@ always @* begin
     idx_next = {STAGES*N*IDX_W{1'b0}};
     {a_v, b_v, a_i, b_i} = 0;
     for (s = 0; s < STAGES; s = s + 1) begin
-        n_src = (N + (1 << s) - 1) >> s;            // entries entering this stage
-        for (j = 0; 2 * j < n_src; j = j + 1) begin
+        // ceil(N / 2^s) entries enter stage s (constant bounds: synthesis unrolls these)
+        for (j = 0; j < N; j = j + 1) begin
             for (k = 0; k < 2; k = k + 1) begin
-                if (2 * j + k < n_src) begin
+                if (2 * j + k < ((N + (1 << s) - 1) >> s)) begin
                     if (s == 0) begin
                         b_v = value(s_axis_tdata[(2*j+k)*W +: W]);
                         e   = 2 * j + k;
@@ -88,8 +88,10 @@ always @* begin
                     end
                 end
             end
-            val_next[(s*N + j)*V_W +: V_W] = a_v;
-            idx_next[(s*N + j)*IDX_W +: IDX_W] = a_i;
+            if (2 * j < ((N + (1 << s) - 1) >> s)) begin
+                val_next[(s*N + j)*V_W +: V_W] = a_v;
+                idx_next[(s*N + j)*IDX_W +: IDX_W] = a_i;
+            end
         end
     end
 end
