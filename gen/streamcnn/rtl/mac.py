@@ -83,7 +83,7 @@ def depth_for(n_terms: int) -> int:
 
 def registered(depth: int) -> list[bool]:
     """Which of `depth` adder levels end in a register: every LEVELS_PER_STAGE-th and the
-    last (the output is registered); the leaf level, the widest, is not unless alone."""
+    last (the output is registered)."""
     return [(lv + 1) % LEVELS_PER_STAGE == 0 or lv == depth - 1 for lv in range(depth)]
 
 
