@@ -39,10 +39,11 @@
 // registered ready is needed. rst (synchronous, active high) also resets the core and the
 // counters, at any moment; s_axis_tready is low while rst is high (no beat is taken and lost
 // in reset), and the next beat after reset starts a frame.
-// PIXELS must be the core's: where the core states its count (`define STREAMCNN_NETWORK_PIXELS,
-// seen before this file is compiled, or given on the command line for the HLS IP), a PIXELS
-// that differs stops the simulation at time 0 with an error naming both counts (unchecked
-// where the count is not defined).
+// PIXELS must be the core's: where the core states its count (`define STREAMCNN_NETWORK_PIXELS:
+// the generated network.v does, so compile it first, as files.f lists it; for the HLS IP,
+// define it on the command line), a PIXELS that differs stops the simulation at time 0 with
+// an error naming both counts, and fails synthesis (SYNTHESIS defined) at elaboration.
+// Where the count is not defined, nothing is checked.
 `resetall
 `timescale 1ns / 1ps
 `default_nettype none
