@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from streamcnn.errors import StreamcnnError
 from streamcnn.fixed import OVERFLOW, ROUNDING, FixedType
@@ -85,6 +85,7 @@ def test_from_float_is_exact(t, xs):
 
 @settings(max_examples=200, deadline=None)
 @given(t=types, x=st.floats(-1e3, 1e3, allow_nan=False))
+@example(t=FixedType(8, 10), x=5e-324)          # scaled by 2^-2, the subnormal underflows to 0
 def test_representable(t, x):
     exact = Fraction(x) * Fraction(2) ** t.frac
     fits = exact.denominator == 1 and t.min_int <= exact <= t.max_int

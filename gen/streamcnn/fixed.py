@@ -117,7 +117,10 @@ class FixedType:
         """True where a float value lies exactly on this type's grid and range."""
         x = np.asarray(x, dtype=np.float64)
         scaled = np.ldexp(x, self.frac)
-        return (scaled == np.round(scaled)) & (scaled >= self.min_int) & (scaled <= self.max_int)
+        # a scaling that underflowed (5e-324 / 4 -> 0.0) is not exact: its round trip differs
+        exact = np.ldexp(scaled, -self.frac) == x
+        return exact & (scaled == np.round(scaled)) & (scaled >= self.min_int) & \
+            (scaled <= self.max_int)
 
     # --- text ---------------------------------------------------------------
     def __str__(self) -> str:
