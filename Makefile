@@ -18,8 +18,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m streamcnn.hls.aptypes   # Xilinx's ap_types headers, from the hls4ml wheel
 	touch $(STAMP)
 
+# One pytest worker per CPU (JOBS=1 runs in this process); each file stays on one worker.
+JOBS ?= auto
 test: setup
-	$(BIN)/python -m pytest -q --durations=30 $(ARGS)   # the slowest tests, to keep CI short
+	$(BIN)/python -m pytest -q --durations=30 -n $(JOBS) --dist loadgroup $(ARGS)   # slowest tests shown
 
 test-slow: setup
 	$(BIN)/python -m pytest -q -m slow $(ARGS)

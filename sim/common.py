@@ -102,8 +102,11 @@ def _save_verilated(build_dir: Path) -> None:
         return
     _OBJ_CACHE.mkdir(parents=True, exist_ok=True)
     for name in _VERILATED_OBJS:
-        for ext in (".o", ".d"):
-            shutil.copy2(build_dir / (name + ext), _OBJ_CACHE / (name + ext))
+        for ext in (".d", ".o"):        # .o last: _seed_verilated keys on it
+            # copy, then rename: a parallel test worker never reads a half-written object
+            part = _OBJ_CACHE / f"{name}{ext}.{os.getpid()}.part"
+            shutil.copy2(build_dir / (name + ext), part)
+            os.replace(part, _OBJ_CACHE / (name + ext))
 
 
 def _verilator_runner():

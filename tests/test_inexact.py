@@ -10,8 +10,9 @@ from streamcnn.verify import compare
 from streamcnn.zoo import untrained_svhn
 
 
-@pytest.mark.parametrize("bits,precision", [(None, "ap_fixed<16,6,AP_RND_CONV,AP_SAT>"),
-                                            (16, None)])
+@pytest.mark.parametrize("bits,precision", [
+    (None, "ap_fixed<16,6,AP_RND_CONV,AP_SAT>"),
+    pytest.param(16, None, marks=pytest.mark.slow)])     # 16 bits: test_wide_outputs' model
 def test_agreement_is_reported(bits, precision):
     model = untrained_svhn(bits, pruned=True)
     cfg = Config.from_dict({"Model": {"Precision": precision}} if precision else {})

@@ -72,6 +72,7 @@ def test_svhn_under_backpressure(svhn_builds):
     assert r.interval.mean() > 1024          # the gaps did slow the stream down
 
 
+@pytest.mark.slow       # 150 s; Icarus runs the random CNNs and every block bench in CI
 def test_svhn_icarus_equals_golden(svhn_builds):
     build, graph = svhn_builds[6]
     x = svhn_images(graph, n=20)

@@ -17,6 +17,10 @@ from streamcnn.zoo.variants import VARIANTS
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
 SHIPPED = [v for v in VARIANTS if (MODELS / f"{v}.h5").is_file()]
+# The 16-bit models run through the same code as the others at twice the CI time each:
+# `make test-slow` runs them.
+HEAVY = [v for v in SHIPPED if VARIANTS[v].bits == 16]
+SHIPPED_CI = [pytest.param(v, marks=pytest.mark.slow) if v in HEAVY else v for v in SHIPPED]
 pytestmark = pytest.mark.skipif(not SHIPPED, reason="no shipped models in models/")
 
 
@@ -30,7 +34,7 @@ def test_images():
     return x, y
 
 
-@pytest.mark.parametrize("v", SHIPPED)
+@pytest.mark.parametrize("v", SHIPPED_CI)
 def test_model_runs_through_golden_model(v, test_images):
     x, y = test_images
     model = load_keras(MODELS / f"{v}.h5")
@@ -77,7 +81,7 @@ def test_accuracy_curve_has_the_papers_shape():
     assert acc["q1"] < acc["q6"] - 0.02                 # and it falls off at the lowest widths
 
 
-@pytest.mark.parametrize("v", SHIPPED)
+@pytest.mark.parametrize("v", SHIPPED_CI)
 def test_hls_csim_equals_golden_on_shipped_model(v, tmp_path):
     from streamcnn.hls import csim
     from streamcnn.hls.project import write_project
