@@ -8,6 +8,10 @@ import pytest
 SHARED_BUILDS = {"sim/network/": "sim-network-cores"}
 
 
+def pytest_configure(config):    # known without xdist too (JOBS=1, -p no:xdist)
+    config.addinivalue_line("markers", "xdist_group(name): tests that run on one xdist worker")
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.get_closest_marker("xdist_group"):

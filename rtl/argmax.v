@@ -7,8 +7,7 @@
 // A tournament of pairwise compares, one level per register stage (STAGES =
 // ceil(log2 N), at least 1): each stage is one carry-chain compare and a mux. In
 // every pair the right one wins only if strictly larger, so ties keep the lowest
-// index. All stages move on one stall enable, s_axis_tready = !m_axis_tvalid ||
-// m_axis_tready (constant where a core ties m_axis_tready high).
+// index. All stages move on one stall enable (pipe_ctrl.v).
 `resetall
 `timescale 1ns / 1ps
 `default_nettype none
@@ -44,15 +43,15 @@ reg [STAGES*N*V_W-1:0]   val_reg, val_next;     // slots past a stage's winners 
 reg [STAGES*N*IDX_W-1:0] idx_reg, idx_next;
 /* verilator lint_on UNUSEDSIGNAL */
 reg [STAGES*N*W-1:0]     data_reg;
-reg [STAGES-1:0]         valid_reg;
-reg [STAGES-1:0]         last_reg;
+wire                     ce;
 
-wire ce = !valid_reg[STAGES-1] || m_axis_tready;
+pipe_ctrl #(.STAGES(STAGES)) ctrl (
+    .clk(clk), .rst(rst), .s_valid(s_axis_tvalid), .s_last(s_axis_tlast), .ce(ce),
+    .m_valid(m_axis_tvalid), .m_last(m_axis_tlast), .m_ready(m_axis_tready)
+);
 assign s_axis_tready = ce;
 assign m_axis_tdata  = data_reg[(STAGES-1)*N*W +: N*W];
 assign m_axis_index  = idx_reg[(STAGES-1)*N*IDX_W +: IDX_W];
-assign m_axis_tvalid = valid_reg[STAGES-1];
-assign m_axis_tlast  = last_reg[STAGES-1];
 
 // Each logit extended by one bit (its sign, or 0 when unsigned), then compared signed.
 function signed [W:0] value(input [W-1:0] x);
@@ -98,25 +97,13 @@ end
 
 generate
 if (STAGES == 1) begin : g_one
-    always @(posedge clk) begin
-        if (ce) begin
-            data_reg  <= s_axis_tdata;
-            valid_reg <= s_axis_tvalid;
-            last_reg  <= s_axis_tlast;
-        end
-        if (rst)
-            valid_reg <= 1'b0;
-    end
+    always @(posedge clk)
+        if (ce)
+            data_reg <= s_axis_tdata;
 end else begin : g_shift
-    always @(posedge clk) begin
-        if (ce) begin
-            data_reg  <= {data_reg[(STAGES-1)*N*W-1:0], s_axis_tdata};
-            valid_reg <= {valid_reg[STAGES-2:0], s_axis_tvalid};
-            last_reg  <= {last_reg[STAGES-2:0], s_axis_tlast};
-        end
-        if (rst)
-            valid_reg <= {STAGES{1'b0}};
-    end
+    always @(posedge clk)
+        if (ce)
+            data_reg <= {data_reg[(STAGES-1)*N*W-1:0], s_axis_tdata};
 end
 endgenerate
 

@@ -8,8 +8,9 @@
 // is shifted right arithmetically (SIGNED) or logically. N must be a power
 // of two. The result always fits W bits. Rounding-to-nearest averages need
 // a requant stage instead.
-// Combinational reduce, then one output register; ready passes through
-// (s_axis_tready = !m_axis_tvalid || m_axis_tready).
+// A tree of pairwise max (or sum) operations, one level per register stage (STAGES =
+// ceil(log2 N), at least 1), so each stage is one compare and mux, or one adder; an odd
+// entry passes its level as a register. All stages move on one stall enable (pipe_ctrl.v).
 `resetall
 `timescale 1ns / 1ps
 `default_nettype none
@@ -45,53 +46,75 @@ if (MODE != 0 && (1 << LOG2N) != N) begin : g_bad_param
 end
 endgenerate
 
-reg [C*W-1:0] out_reg;
-reg           valid_reg;
-reg           last_reg;
-reg [C*W-1:0] result;
+localparam STAGES = LOG2N > 0 ? LOG2N : 1;
+localparam V_W    = (MODE == 0 ? W : SUM_W) + 1;   // + a sign bit: one signed datapath
 
-assign s_axis_tready = !valid_reg || m_axis_tready;
-assign m_axis_tdata  = out_reg;
-assign m_axis_tvalid = valid_reg;
-assign m_axis_tlast  = last_reg;
+// Stage s holds ceil(N / 2^(s+1)) entries of C values, entry j of channel c at
+// [((s*N + j)*C + c)*V_W +: V_W]; slots past a stage's entries are unused.
+/* verilator lint_off UNUSEDSIGNAL */
+reg [STAGES*N*C*V_W-1:0] val_reg, val_next;
+reg signed [V_W-1:0]     a, b, r;
+/* verilator lint_on UNUSEDSIGNAL */
+reg [C*W-1:0]            result;
+wire                     ce;
 
-// Compare/sum on W+1 / SUM_W+1 bits whose top bit is the sign extension for
-// SIGNED and 0 otherwise, so one signed datapath serves both cases.
-reg signed [W:0]       best, cand;
-reg signed [SUM_W:0]   sum;
-reg                    ext;
-integer c, e;
+pipe_ctrl #(.STAGES(STAGES)) ctrl (
+    .clk(clk), .rst(rst), .s_valid(s_axis_tvalid), .s_last(s_axis_tlast), .ce(ce),
+    .m_valid(m_axis_tvalid), .m_last(m_axis_tlast), .m_ready(m_axis_tready)
+);
+assign s_axis_tready = ce;
+assign m_axis_tdata  = result;
+
+// An input element extended to V_W bits: its sign, or 0 when unsigned.
+function signed [V_W-1:0] value(input [W-1:0] x);
+    value = {{V_W-W{SIGNED != 0 && x[W-1]}}, x};
+endfunction
+
+integer s, j, c;
 always @* begin
-    result = {C*W{1'b0}};
-    for (c = 0; c < C; c = c + 1) begin
-        ext  = SIGNED != 0 && s_axis_tdata[c*W + W-1];
-        best = {ext, s_axis_tdata[c*W +: W]};
-        sum  = {{LOG2N+1{ext}}, s_axis_tdata[c*W +: W]};
-        for (e = 1; e < N; e = e + 1) begin
-            ext  = SIGNED != 0 && s_axis_tdata[(e*C + c)*W + W-1];
-            cand = {ext, s_axis_tdata[(e*C + c)*W +: W]};
-            if (cand > best)
-                best = cand;
-            sum = sum + {{LOG2N+1{ext}}, s_axis_tdata[(e*C + c)*W +: W]};
+    val_next = {STAGES*N*C*V_W{1'b0}};
+    {a, b, r} = 0;
+    for (s = 0; s < STAGES; s = s + 1) begin
+        // ceil(N / 2^s) entries enter stage s (constant bounds: synthesis unrolls these)
+        for (j = 0; j < N; j = j + 1) begin
+            if (2 * j < ((N + (1 << s) - 1) >> s)) begin
+                for (c = 0; c < C; c = c + 1) begin
+                    if (s == 0)
+                        a = value(s_axis_tdata[(2*j*C + c)*W +: W]);
+                    else
+                        a = val_reg[(((s-1)*N + 2*j)*C + c)*V_W +: V_W];
+                    r = a;
+                    if (2 * j + 1 < ((N + (1 << s) - 1) >> s)) begin
+                        if (s == 0)
+                            b = value(s_axis_tdata[((2*j+1)*C + c)*W +: W]);
+                        else
+                            b = val_reg[(((s-1)*N + 2*j+1)*C + c)*V_W +: V_W];
+                        if (MODE != 0)
+                            r = a + b;
+                        else if (b > a)
+                            r = b;
+                    end
+                    val_next[((s*N + j)*C + c)*V_W +: V_W] = r;
+                end
+            end
         end
-        if (MODE == 0)
-            result[c*W +: W] = best[W-1:0];
-        else
-            result[c*W +: W] = sum[LOG2N +: W];   // floor division by N = 2**LOG2N
     end
 end
 
-always @(posedge clk) begin
-    if (s_axis_tvalid && s_axis_tready) begin
-        out_reg   <= result;
-        last_reg  <= s_axis_tlast;
-        valid_reg <= 1'b1;
-    end else if (m_axis_tready) begin
-        valid_reg <= 1'b0;
-    end
+always @(posedge clk)
+    if (ce)
+        val_reg <= val_next;
 
-    if (rst)
-        valid_reg <= 1'b0;
+// The last stage's one entry: the maximum, or the sum shifted (floor division by N = 2^LOG2N).
+integer k;
+always @* begin
+    result = {C*W{1'b0}};
+    for (k = 0; k < C; k = k + 1) begin
+        if (MODE == 0)
+            result[k*W +: W] = val_reg[((STAGES-1)*N*C + k)*V_W +: W];
+        else
+            result[k*W +: W] = val_reg[((STAGES-1)*N*C + k)*V_W + LOG2N +: W];
+    end
 end
 
 endmodule

@@ -20,8 +20,7 @@
 //   OUT_W bits in the output format. NEG: one bit per channel.
 //
 // Pipelines (STAGES register stages, one beat per clock), all stalled together by one
-// enable, s_axis_tready = !m_axis_tvalid || m_axis_tready (inside the core m_axis_tready
-// is tied high, so the enable is constant and synthesis removes it):
+// enable (pipe_ctrl.v; inside the core it is constant and synthesis removes it):
 //   FORM = 0: the product a * MULT (the DSP48E2's M register; its A input is the
 //     upstream block's output register), the sum with ADD (P register), then shift and
 //     clip into the output register: 3 stages, no multiplier or adder between two of them.
@@ -91,36 +90,14 @@ endgenerate
 localparam STAGES = FORM == 0 ? 3 : CNT_W + 2;
 
 reg [C*OUT_W-1:0] out_reg, out_next;
-reg [STAGES-1:0]  valid_reg;
-reg [STAGES-1:0]  last_reg;
+wire              ce;
 
-wire ce = !valid_reg[STAGES-1] || m_axis_tready;
+pipe_ctrl #(.STAGES(STAGES)) ctrl (
+    .clk(clk), .rst(rst), .s_valid(s_axis_tvalid), .s_last(s_axis_tlast), .ce(ce),
+    .m_valid(m_axis_tvalid), .m_last(m_axis_tlast), .m_ready(m_axis_tready)
+);
 assign s_axis_tready = ce;
 assign m_axis_tdata  = out_reg;
-assign m_axis_tvalid = valid_reg[STAGES-1];
-assign m_axis_tlast  = last_reg[STAGES-1];
-
-generate
-if (STAGES == 1) begin : g_one
-    always @(posedge clk) begin
-        if (ce) begin
-            valid_reg <= s_axis_tvalid;
-            last_reg  <= s_axis_tlast;
-        end
-        if (rst)
-            valid_reg <= 1'b0;
-    end
-end else begin : g_shift
-    always @(posedge clk) begin
-        if (ce) begin
-            valid_reg <= {valid_reg[STAGES-2:0], s_axis_tvalid};
-            last_reg  <= {last_reg[STAGES-2:0], s_axis_tlast};
-        end
-        if (rst)
-            valid_reg <= {STAGES{1'b0}};
-    end
-end
-endgenerate
 
 // Operands are sign-extended to the working width by hand (the +1 in P_W / Q_W keeps
 // every replication count >= 1).

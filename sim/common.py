@@ -147,7 +147,10 @@ def run(simulator: str, toplevel: str, test_module: str, parameters: dict | None
     if caller_dir not in sys.path:
         sys.path.insert(0, caller_dir)
     parameters = dict(parameters or {})
-    files = [RTL_DIR / f"{toplevel}.v"] + [RTL_DIR / s for s in (sources or [])]
+    from streamcnn.rtl.project import with_deps     # the library modules it instantiates
+    files = [RTL_DIR / f"{toplevel}.v"] + [RTL_DIR / f"{m}.v" for m in with_deps([toplevel])
+                                           if m != toplevel]
+    files += [RTL_DIR / s for s in (sources or []) if RTL_DIR / s not in files]
     build_dir = BUILD_DIR / (build_key(toplevel, simulator, parameters) + (f"-{tag}" if tag else ""))
     runner = _verilator_runner() if simulator == "verilator" else get_runner(simulator)
     build_args = ["-Wno-fatal"] if simulator == "verilator" else []

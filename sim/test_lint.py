@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 import common
-from streamcnn.rtl.project import MODULE_DEPS
+from streamcnn.rtl.project import with_deps
 
 # Non-default parameter sets (defaults are always linted); corner cases on purpose.
 EXTRA = {
@@ -38,7 +38,7 @@ CASES = [(f.stem, {}) for f in SOURCES] + [
 
 def _files(module: str) -> list[str]:
     """The module's file and those of the library modules it instantiates."""
-    return [str(common.RTL_DIR / f"{m}.v") for m in (module, *MODULE_DEPS.get(module, ()))]
+    return [str(common.RTL_DIR / f"{m}.v") for m in with_deps([module])]
 
 
 def _id(case):

@@ -55,7 +55,7 @@ def ready_reaches(module: dict, from_port: str, to_port: str) -> bool:
 
 def test_the_checker_finds_a_ready_path_through_a_block(tmp_path):
     """pool's s_axis_tready = !m_axis_tvalid || m_axis_tready: a path the checker must see."""
-    m = netlist(tmp_path, [str(RTL / "pool.v")], "pool")
+    m = netlist(tmp_path, [str(RTL / "pool.v"), str(RTL / "pipe_ctrl.v")], "pool")
     assert ready_reaches(m, "m_axis_tready", "s_axis_tready")
     assert not ready_reaches(m, "s_axis_tvalid", "s_axis_tready")
 

@@ -12,6 +12,7 @@ import pytest
 
 from streamcnn.errors import StreamcnnError
 from streamcnn.ir import load_graph
+from streamcnn.rtl.project import with_deps
 from streamcnn.rtl.verilog import RTL_ROOT
 from streamcnn.synth import bench_synth, resources, rtlil, synth, table, yosys
 
@@ -138,6 +139,7 @@ def blocks_design(folder: Path, files: tuple[str, ...], edit=lambda m, text: tex
     """A build folder whose rtl/ holds the named rtl/ modules (`edit` may change their text)."""
     rtl = folder / "rtl"
     rtl.mkdir(parents=True)
+    files = tuple(files) + tuple(m for m in with_deps(files) if m not in files)
     for m in files:
         (rtl / f"{m}.v").write_text(edit(m, (RTL_ROOT / f"{m}.v").read_text()))
     (rtl / "files.f").write_text("".join(f"{m}.v\n" for m in files))
@@ -149,8 +151,9 @@ def test_block_inside_a_block(tmp_path):
     the parent's figures include the child's."""
     build = blocks_design(tmp_path, ("requant", "requant_patched"))
     raw = yosys.run(build, top="requant_patched", progress=False)
-    child, parent = sorted(raw["module_seconds"])
-    assert parent == "requant_patched" and child.startswith("requant_")   # derived: requant_<hash>
+    runs = set(raw["module_seconds"])              # requant_<hash>, pipe_ctrl_<hash> (its child)
+    assert "requant_patched" in runs and {r.split("_")[0] for r in runs} == {"requant", "pipe"}
+    assert len(runs) == 3
     parent_il = (build / yosys.WORK / "requant_patched.il").read_text()
     stub = parent_il[parent_il.index("attribute \\blackbox 1"):]      # the child, ports only
     assert "\\requant\n" in stub.splitlines(keepends=True)[1] and "  cell " not in stub
@@ -166,19 +169,21 @@ def test_cache_reuses_unchanged_modules_only(tmp_path):
     cache = tmp_path / "cache"
     parts = ("requant", "requant_patched")
     a = yosys.run(blocks_design(tmp_path / "a", parts), "requant_patched", False, cache=cache)
-    assert a["cached"] == [] and len(list(cache.glob("*.json"))) == 1     # the top is not kept
+    # requant and its pipe_ctrl are kept; the top is not
+    assert a["cached"] == [] and len(list(cache.glob("*.json"))) == 2
     # pool.v read first shifts every internal-name number of the modules after it
     b_build = blocks_design(tmp_path / "b", ("pool",) + parts)
     b = yosys.run(b_build, "requant_patched", False, cache=cache)
     child = next(k for k in a["stat"]["modules"] if k.endswith("\\requant"))
     designs = [rtlil.split((d / yosys.WORK / yosys.DESIGN).read_text()) for d in (tmp_path / "a", b_build)]
     assert designs[0][child] != designs[1][child]                          # numbered differently
-    assert b["cached"] == [yosys._stem(child)]
+    ctrl = next(k for k in a["stat"]["modules"] if yosys._name(k) == "pipe_ctrl")
+    assert sorted(b["cached"]) == sorted([yosys._stem(child), yosys._stem(ctrl)])
     assert b["stat"]["modules"] == a["stat"]["modules"]
     assert b["module_seconds"][yosys._stem(child)] == a["module_seconds"][yosys._stem(child)]
     c = yosys.run(blocks_design(tmp_path / "c", parts, lambda m, t: "// changed\n" + t),
                   "requant_patched", False, cache=cache)
-    assert c["cached"] == [] and len(list(cache.glob("*.json"))) == 2
+    assert c["cached"] == [] and len(list(cache.glob("*.json"))) == 4
 
 
 def test_macs_are_multiplier_free(small):

@@ -43,10 +43,11 @@ class Term:
 
 @dataclass
 class Tree:
-    """One output's adder tree: levels[0] lists, per register, the terms it adds;
-    later levels list, per register, the indices of the previous level it adds."""
+    """One output's adder tree: leaves lists, per register, the terms it adds (with the
+    signs they are added with); levels[l] lists, per register, the (sign, index) pairs of
+    level l's registers it adds. The root register holds the output."""
     leaves: list[list[Term]]
-    levels: list[list[list[int]]]
+    levels: list[list[list[tuple[int, int]]]]
 
 
 def terms(weights: np.ndarray, bias: np.ndarray | None, o: int) -> list[Term]:
@@ -56,19 +57,42 @@ def terms(weights: np.ndarray, bias: np.ndarray | None, o: int) -> list[Term]:
     return t
 
 
-def chunks(items: list, n: int) -> list[list]:
-    return [items[i:i + n] for i in range(0, len(items), n)]
+def _group(signs: list[int]) -> list[list[int]]:
+    """Indices of `signs` in ceil(n / FAN_IN) groups of at most FAN_IN, a positive one in as
+    many groups as there are positives: a group that adds at least one operand is a carry
+    chain per operand after the first, where -a - b - c also negates a (one chain more)."""
+    n = len(signs)
+    g = -(-n // FAN_IN)
+    pos = [i for i in range(n) if signs[i] > 0]
+    groups = [[i] for i in pos[:g]] + [[] for _ in range(g - min(g, len(pos)))]
+    rest = pos[g:] + [i for i in range(n) if signs[i] < 0]
+    for grp in groups:
+        while len(grp) < FAN_IN and rest:
+            grp.append(rest.pop(0))
+    return groups
 
 
 def tree(ts: list[Term], depth: int) -> Tree:
     """An adder tree of exactly `depth` levels (so every output of a layer arrives in the
-    same cycle); a level with one operand is a plain wire or delay."""
-    leaves = chunks(ts, FAN_IN) or [[]]
-    levels, width = [], len(leaves)
-    for _ in range(depth - 1):
-        groups = chunks(list(range(width)), FAN_IN)
-        levels.append(groups)
-        width = len(groups)
+    same cycle); a level with one operand is a plain wire or delay.
+
+    A register whose operands would all be subtracted holds their sum instead, and the
+    level above subtracts it: only a root with no positive term at all negates."""
+    leaves = [[ts[i] for i in grp] for grp in _group([t.sign for t in ts])] or [[]]
+    flipped = []
+    for j, grp in enumerate(leaves):
+        neg = bool(grp) and all(t.sign < 0 for t in grp) and depth > 1
+        if neg:
+            leaves[j] = [Term(-t.sign, t.src, t.shift, t.value) for t in grp]
+        flipped.append(neg)
+    levels = []
+    for lv in range(depth - 1):
+        signs = [-1 if f else 1 for f in flipped]
+        groups = [[(signs[i], i) for i in grp] for grp in _group(signs)]
+        root = lv == depth - 2
+        flipped = [not root and all(sg < 0 for sg, _ in grp) for grp in groups]
+        levels.append([[(-sg, i) for sg, i in grp] if f else grp
+                       for grp, f in zip(groups, flipped)])
     return Tree(leaves, levels)
 
 

@@ -123,7 +123,8 @@ class Planner:
         self._window(node, h, w, c, t, k, s)
         if node.kind == "max":
             self._add(node.name, "pool", {"N": k * k, "C": c, "W": t.width, "MODE": 0,
-                                          "SIGNED": int(t.signed)}, c * t.width, node.name)
+                                          "SIGNED": int(t.signed)}, c * t.width, node.name,
+                      stages=max(1, (k * k - 1).bit_length()))       # pool.v's STAGES
         else:            # the IR keeps the window sum: a MAC with unit weights
             ones = np.zeros((k * k * c, c), np.int64)
             for e in range(k * k):

@@ -18,7 +18,20 @@ CORE = "network"
 WRAPPER = "streamcnn_axis"
 WRAPPER_DEPS = ("axis_fifo",)
 RESULT_DEPS = ("argmax", "axis_fifo")
-MODULE_DEPS = {"requant_patched": ("requant",)}     # library modules that instantiate others
+# library modules that instantiate others
+MODULE_DEPS = {"requant_patched": ("requant",), "requant": ("pipe_ctrl",),
+               "pool": ("pipe_ctrl",), "argmax": ("pipe_ctrl",)}
+
+
+def with_deps(modules) -> list[str]:
+    """`modules` and every library module they instantiate, transitively, sorted."""
+    out, todo = set(), list(modules)
+    while todo:
+        m = todo.pop()
+        if m not in out:
+            out.add(m)
+            todo.extend(MODULE_DEPS.get(m, ()))
+    return sorted(out)
 
 
 @dataclass
@@ -64,7 +77,7 @@ def write_core(graph: Graph, build: Path) -> tuple[Path, Core, Ports]:
                                           result_depth=core.result_depth, pixels=pixels(graph),
                                           blocks=core.blocks, ports=p))
     used = {b.module for b in core.blocks if f"{b.module}.v" not in core.sources}
-    library = sorted(used.union(*(MODULE_DEPS.get(m, ()) for m in used)) | set(RESULT_DEPS))
+    library = with_deps(used | set(RESULT_DEPS))
     for m in library + list(WRAPPER_DEPS) + [WRAPPER]:
         src = RTL_ROOT / f"{m}.v"
         if src.is_file():

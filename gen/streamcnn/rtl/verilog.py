@@ -65,7 +65,8 @@ def _sum(parts: list[tuple[int, str]], w: int) -> str:
     if not parts:
         return f"{w}'d0"
     s = ""
-    for sign, op in parts:
+    # an added operand first: -a + b would be a negation (a carry chain) and an addition
+    for sign, op in sorted(parts, key=lambda p: p[0] < 0):
         s += (" - " if sign < 0 else " + ") if s else ("-" if sign < 0 else "")
         s += op
     return s
@@ -101,9 +102,10 @@ def mac_module(name: str, layer: str, weights: np.ndarray, bias: np.ndarray | No
         for lv, groups in enumerate(tr.levels, 1):
             cur = []
             for j, g in enumerate(groups):
-                lo, hi = sum(prev[k][2] for k in g), sum(prev[k][3] for k in g)
+                lo = sum(prev[k][2] if sg > 0 else -prev[k][3] for sg, k in g)
+                hi = sum(prev[k][3] if sg > 0 else -prev[k][2] for sg, k in g)
                 w = min(signed_width(lo, hi), acc_w)
-                expr = _sum([(1, "{" + _resize(prev[k][0], prev[k][1], w) + "}") for k in g], w)
+                expr = _sum([(sg, "{" + _resize(prev[k][0], prev[k][1], w) + "}") for sg, k in g], w)
                 levels[lv].append(Named(f"y{o}_{lv}_{j}", expr, w))
                 cur.append((levels[lv][-1].name, w, lo, hi))
             prev = cur

@@ -92,7 +92,11 @@ def _stem(module: str) -> str:
     """A file name for a module: `$paramod$<hash>\\pool` -> pool_<hash[:10]>."""
     name = _name(module)
     derived = re.match(r"\$paramod\$(\w+)\\", module)
-    return f"{name}_{derived.group(1)[:10]}" if derived else name
+    if derived:
+        return f"{name}_{derived.group(1)[:10]}"
+    if module.startswith("$paramod\\"):       # short parameter lists: $paramod\name\P=V...
+        return f"{name}_{hashlib.sha1(module.encode()).hexdigest()[:10]}"
+    return name
 
 
 def _runner() -> str:
@@ -317,7 +321,9 @@ def _first_error(log: Path) -> str:
 
 def _name(module: str) -> str:
     """Yosys' escaped public names lose their backslash; derived (parameterised) modules
-    `$paramod$<hash>\\window_gen` keep their base name."""
+    `$paramod$<hash>\\window_gen` and `$paramod\\pipe_ctrl\\STAGES=...` keep their base name."""
+    if module.startswith("$paramod\\"):
+        return module.split("\\")[1]
     return module.rsplit("\\", 1)[-1]
 
 
