@@ -13,6 +13,7 @@
 `default_nettype none
 
 module argmax #(
+    parameter FREE = 0,      // 1: m_axis_tready is tied high (pipe_ctrl.v)
     parameter N = 10,
     parameter W = 16,
     parameter IDX_W = N > 1 ? $clog2(N) : 1,
@@ -45,7 +46,7 @@ reg [STAGES*N*IDX_W-1:0] idx_reg, idx_next;
 reg [STAGES*N*W-1:0]     data_reg;
 wire                     ce;
 
-pipe_ctrl #(.STAGES(STAGES)) ctrl (
+pipe_ctrl #(.STAGES(STAGES), .FREE(FREE)) ctrl (
     .clk(clk), .rst(rst), .s_valid(s_axis_tvalid), .s_last(s_axis_tlast), .ce(ce),
     .m_valid(m_axis_tvalid), .m_last(m_axis_tlast), .m_ready(m_axis_tready)
 );

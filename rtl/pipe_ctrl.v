@@ -2,14 +2,16 @@
 //
 // One enable, ce = !m_valid || m_ready, moves every stage: the datapath registers of the
 // module that instantiates this one load on ce, and s_axis_tready = ce. Where a core ties
-// m_ready high (its free-running part), ce is constant and synthesis removes it. Only the
+// m_ready high (its free-running part) it also sets FREE, so ce is a constant even in a
+// synthesis run of this module alone (no enable net at all). Only the
 // valid bits are reset; data registers never need to be.
 `resetall
 `timescale 1ns / 1ps
 `default_nettype none
 
 module pipe_ctrl #(
-    parameter STAGES = 1
+    parameter STAGES = 1,
+    parameter FREE   = 0     // 1: m_ready is tied high, so ce is constant
 ) (
     input  wire clk,
     input  wire rst,
@@ -24,7 +26,7 @@ module pipe_ctrl #(
 reg [STAGES-1:0] valid_reg;
 reg [STAGES-1:0] last_reg;
 
-assign ce      = !valid_reg[STAGES-1] || m_ready;
+assign ce      = FREE != 0 || !valid_reg[STAGES-1] || m_ready;
 assign m_valid = valid_reg[STAGES-1];
 assign m_last  = last_reg[STAGES-1];
 

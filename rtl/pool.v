@@ -16,6 +16,7 @@
 `default_nettype none
 
 module pool #(
+    parameter FREE = 0,      // 1: m_axis_tready is tied high (pipe_ctrl.v)
     parameter N      = 4,
     parameter C      = 1,
     parameter W      = 8,
@@ -58,7 +59,7 @@ reg signed [V_W-1:0]     a, b, r;
 reg [C*W-1:0]            result;
 wire                     ce;
 
-pipe_ctrl #(.STAGES(STAGES)) ctrl (
+pipe_ctrl #(.STAGES(STAGES), .FREE(FREE)) ctrl (
     .clk(clk), .rst(rst), .s_valid(s_axis_tvalid), .s_last(s_axis_tlast), .ce(ce),
     .m_valid(m_axis_tvalid), .m_last(m_axis_tlast), .m_ready(m_axis_tready)
 );

@@ -31,6 +31,7 @@
 `default_nettype none
 
 module requant #(
+    parameter FREE = 0,      // 1: m_axis_tready is tied high (pipe_ctrl.v)
     parameter C          = 2,
     parameter ACC_W      = 16,
     parameter IN_SIGNED  = 1,
@@ -92,7 +93,7 @@ localparam STAGES = FORM == 0 ? 3 : CNT_W + 2;
 reg [C*OUT_W-1:0] out_reg, out_next;
 wire              ce;
 
-pipe_ctrl #(.STAGES(STAGES)) ctrl (
+pipe_ctrl #(.STAGES(STAGES), .FREE(FREE)) ctrl (
     .clk(clk), .rst(rst), .s_valid(s_axis_tvalid), .s_last(s_axis_tlast), .ce(ce),
     .m_valid(m_axis_tvalid), .m_last(m_axis_tlast), .m_ready(m_axis_tready)
 );

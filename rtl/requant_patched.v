@@ -20,6 +20,7 @@
 `default_nettype none
 
 module requant_patched #(
+    parameter FREE = 0,      // 1: m_axis_tready is tied high (a core's free part)
     parameter C          = 2,
     parameter ACC_W      = 16,
     parameter IN_SIGNED  = 1,
@@ -60,7 +61,7 @@ wire               aff_tvalid, aff_tready, aff_tlast;
 
 requant #(
     .C(C), .ACC_W(ACC_W), .IN_SIGNED(IN_SIGNED), .OUT_W(OUT_W), .OUT_SIGNED(OUT_SIGNED),
-    .FORM(0), .M_W(M_W), .B_W(B_W), .SHIFT(SHIFT), .LO(LO), .HI(HI), .MULT(MULT), .ADD(ADD)
+    .FREE(FREE), .FORM(0), .M_W(M_W), .B_W(B_W), .SHIFT(SHIFT), .LO(LO), .HI(HI), .MULT(MULT), .ADD(ADD)
 ) affine (
     .clk(clk), .rst(rst),
     .s_axis_tdata(s_axis_tdata), .s_axis_tvalid(s_axis_tvalid),
@@ -114,7 +115,8 @@ always @* begin
     end
 end
 
-assign aff_tready    = !valid_reg || m_axis_tready;
+wire   ready         = FREE != 0 || m_axis_tready;   // constant in a free part
+assign aff_tready    = !valid_reg || ready;
 assign m_axis_tdata  = out_reg;
 assign m_axis_tvalid = valid_reg;
 assign m_axis_tlast  = last_reg;
@@ -124,7 +126,7 @@ always @(posedge clk) begin
         out_reg   <= result;
         last_reg  <= aff_tlast;
         valid_reg <= 1'b1;
-    end else if (m_axis_tready) begin
+    end else if (ready) begin
         valid_reg <= 1'b0;
     end
 

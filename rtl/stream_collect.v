@@ -8,6 +8,7 @@
 `default_nettype none
 
 module stream_collect #(
+    parameter FREE = 0,      // 1: m_axis_tready is tied high (a core's free part)
     parameter N    = 4,
     parameter IN_W = 8
 ) (
@@ -50,13 +51,14 @@ end else begin : g_one
 end
 endgenerate
 
-assign s_axis_tready = count != LAST || !valid_reg || m_axis_tready;
+wire   ready = FREE != 0 || m_axis_tready;    // constant in a free part: no enable logic
+assign s_axis_tready = count != LAST || !valid_reg || ready;
 assign m_axis_tdata  = out_reg;
 assign m_axis_tvalid = valid_reg;
 assign m_axis_tlast  = last_reg;
 
 always @(posedge clk) begin
-    if (valid_reg && m_axis_tready) valid_reg <= 1'b0;
+    if (valid_reg && ready) valid_reg <= 1'b0;
     if (take) begin
         if (count == LAST) begin
             count     <= {CW{1'b0}};

@@ -23,6 +23,7 @@
 `default_nettype none
 
 module window_gen #(
+    parameter FREE = 0,      // 1: m_axis_tready is tied high (a core's free part)
     parameter IMG_H  = 8,
     parameter IMG_W  = 8,
     parameter C      = 1,
@@ -85,7 +86,8 @@ reg                 m_last_reg;
 
 wire accept = s_axis_tvalid && s_axis_tready;
 
-assign s_axis_tready = !m_valid_reg || m_axis_tready;
+wire   ready = FREE != 0 || m_axis_tready;    // constant in a free part: no enable logic
+assign s_axis_tready = !m_valid_reg || ready;
 assign m_axis_tdata  = win_reg;
 assign m_axis_tvalid = m_valid_reg;
 assign m_axis_tlast  = m_last_reg;
@@ -153,7 +155,7 @@ always @(posedge clk) begin
         end else begin
             xph_reg <= xph_reg + 1'b1;
         end
-    end else if (m_axis_tready) begin
+    end else if (ready) begin
         m_valid_reg <= 1'b0;
     end
 

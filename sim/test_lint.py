@@ -17,15 +17,17 @@ EXTRA = {
     "axis_fifo": [{"DEPTH": 2, "OUTPUT_REG": 1}, {"DEPTH": 1024, "DATA_W": 72}],
     "window_gen": [{"IMG_H": 7, "IMG_W": 5, "C": 3, "K": 2, "STRIDE": 2},
                    {"K": 1, "STRIDE": 3}, {"IMG_H": 32, "IMG_W": 32, "K": 5, "C": 16},
-                   {"IMG_W": 1, "K": 1}, {"IMG_H": 3, "IMG_W": 3, "K": 3}],
+                   {"IMG_W": 1, "K": 1}, {"IMG_H": 3, "IMG_W": 3, "K": 3}, {"FREE": 1}],
     "pool": [{"MODE": 1, "N": 16, "SIGNED": 0, "C": 3}, {"N": 9, "C": 2, "SIGNED": 0},
-             {"N": 1}],
-    "requant": [{"FORM": 1}, {"FORM": 1, "L": 1, "C": 1, "T_W": 8, "ACC_W": 12},
+             {"N": 1}, {"FREE": 1}],
+    "requant": [{"FORM": 1}, {"FREE": 1}, {"FORM": 1, "L": 1, "C": 1, "T_W": 8, "ACC_W": 12},
                 {"OUT_SIGNED": 0, "OUT_W": 4, "ACC_W": 3, "M_W": 2, "B_W": 3, "SHIFT": 7},
                 {"ACC_W": 24, "M_W": 18, "B_W": 48, "SHIFT": 30}],
-    "argmax": [{"N": 1}, {"N": 2, "W": 3}, {"N": 16, "W": 5}],
+    "argmax": [{"N": 1}, {"N": 2, "W": 3}, {"N": 16, "W": 5}, {"FREE": 1}],
+    "pipe_ctrl": [{"STAGES": 4}, {"STAGES": 2, "FREE": 1}],
+    "stream_collect": [{"FREE": 1}, {"N": 1, "FREE": 1}],
     "requant_patched": [{"C": 3, "CH_W": 2, "N": 3, "D_W": 3, "OUT_SIGNED": 0, "OUT_W": 2},
-                        {"C": 1, "N": 1, "D_W": 9, "OUT_W": 8}],
+                        {"C": 1, "N": 1, "D_W": 9, "OUT_W": 8, "FREE": 1}],
 }
 
 SOURCES = sorted(common.RTL_DIR.glob("*.v"))

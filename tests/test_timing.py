@@ -118,6 +118,18 @@ def test_path_across_blocks_is_found(planted):
     assert all(t["layers"][b]["delay_ns"] == p["delay_ns"] for b in ("src", "r0", "dst"))
 
 
+def test_control_fanout_counts_enables_and_resets(planted):
+    """en drives 37 clock enables and 5 resets in en_blk (planted.v): 42, within the bound."""
+    raw, t = planted[2], planted[3]
+    own = raw["abstracts"]["t_enables"]["control"]
+    assert own == {"fanout": 42, "net": "en"}
+    assert t["control"] == {"fanout": 42, "net": "en_blk/en", "bound": tm.CONTROL_FANOUT_BOUND,
+                            "within": True}
+    assert t["layers"]["en_blk"]["control"]["fanout"] == 42
+    assert tm._control_report([(tm.CONTROL_FANOUT_BOUND + 1, "x/y")])["within"] is False
+    assert "42 flip-flops (en_blk/en)" in tm.format_report(t)
+
+
 def test_combinational_port_to_port(planted):
     (p,) = planted[3]["port_to_port"]
     assert (p["from"], p["to"], p["blocks"], p["lut_levels"]) == ("b", "z", ["r3", "r4"], 2)
@@ -130,7 +142,7 @@ def test_cache_holds_the_abstracts(planted, tmp_path):
     before timing) is a miss."""
     build, cache, raw, _ = planted
     again = yosys.run(build, top="t_top", progress=False, cache=cache)
-    assert again["cached"] == ["t_ends", "t_relay"]
+    assert again["cached"] == ["t_enables", "t_ends", "t_relay"]
     assert again["abstracts"] == raw["abstracts"]
     entry = next(cache.glob("*.json"))
     rec = json.loads(entry.read_text())

@@ -211,6 +211,23 @@ def test_summary_matches_the_yosys_format(tmp_path):
         assert key in s
 
 
+def test_wns_is_printed_beside_the_estimate():
+    """make synth TOOL=vivado prints the routed WNS beside the Yosys estimate of the same design
+    (a report in Xilinx's format; the estimate's fields as timing.design writes them)."""
+    from streamcnn.synth.table import vivado_beside_estimate
+    routed = rpt.timing_file(DATA / "timing_failing.rpt")
+    est = {"slack_ns": 0.312, "fmax_mhz": 212.9, "verdict": "meets",
+           "worst": {"blocks": ["pool1_win", "pool1"]}}
+    text = vivado_beside_estimate(routed, est)
+    slack = next(ln for ln in text.splitlines() if ln.startswith("worst slack"))
+    assert "-0.315 ns" in slack and "+0.312 ns" in slack
+    fmax = next(ln for ln in text.splitlines() if ln.startswith("fmax"))
+    assert f"{routed['fmax_mhz']:g} MHz" in fmax and "212.9 MHz" in fmax
+    assert "NO" in next(ln for ln in text.splitlines() if ln.startswith("target met"))
+    assert "pool1_win > pool1" in text and "ESTIMATE" in text
+    assert "no estimate" in vivado_beside_estimate(routed, None)
+
+
 def test_not_a_report(tmp_path):
     bad = tmp_path / "bad.rpt"
     bad.write_text("nothing to see\n")

@@ -52,6 +52,7 @@ def lower(core: Core, in_w: int, in_beats: int, n_logits: int) -> Core:
     out.append(admit)
     for b in free:
         b.free = True
+        b.params = {**b.params, "FREE": "1"}   # so each module's own netlist has no stall logic
         out.append(b)
     core.blocks = out
     return core

@@ -35,6 +35,7 @@ def synth(build: Path, tool: str = "yosys", progress: bool = True, **options) ->
         summary = vivado.run(build, progress=progress, **options)
         if summary.get("dry_run"):
             return summary              # nothing was synthesised: keep any earlier report
+        summary["estimate"] = estimate_beside(build, progress)
     out = build / "reports" / "synth.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(summary, indent=2) + "\n")
@@ -48,6 +49,15 @@ def estimate(raw: dict, build: Path, top: str = "network") -> dict:
     from .timing import design
     return design(raw["abstracts"], top, res.layer_map(Path(build) / "rtl" / "network.v"),
                   Target.of_build(build), res.layer_of)
+
+
+def estimate_beside(build: Path, progress: bool = True) -> dict:
+    """The static timing estimate of the design Vivado just placed and routed, for its report
+    to print beside the WNS: a Yosys run on the same Verilog, its per-module results cached
+    in the build (BUILD/reports/yosys_cache) so a second Vivado run reuses them."""
+    from . import yosys
+    raw = yosys.run(build, "network", progress, cache=Path(build) / "reports" / "yosys_cache")
+    return estimate(raw, build)
 
 
 def timing_estimate(build: Path, progress: bool = True, **options) -> dict:

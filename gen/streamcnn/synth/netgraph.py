@@ -25,7 +25,8 @@ KINDS = (ct.LUT, ct.CARRY4, ct.CARRY8, ct.MUXF, ct.DSP, ct.MEM)
 _KIND = {k: i for i, k in enumerate(KINDS)}
 # A path while searching: [delay, one count per kind..., cells, fan-out, start, end]
 CELLS, FO, START, END = 1 + len(KINDS), 2 + len(KINDS), 3 + len(KINDS), 4 + len(KINDS)
-VERSION = 1          # of the abstract's format: part of the cache's validity
+VERSION = 2          # of the abstract's format: part of the cache's validity
+CONTROL_PINS = ("CE", "R", "S", "CLR", "PRE")      # a flip-flop's enable, reset and set
 
 
 def _label(names: dict[int, str], bit: int, fallback: str) -> str:
@@ -68,7 +69,13 @@ class Graph:
             elif p["direction"] == "output":
                 self.out_ports[name] = bits
         self.timing: dict[str, ct.CellTiming] = {}
+        self.control: dict[int, int] = defaultdict(int)          # flip-flop control loads
         for name, c in cells.items():
+            if c["type"] in ct.FFS:
+                for pin in CONTROL_PINS:
+                    for b in c.get("connections", {}).get(pin, []):
+                        if isinstance(b, int):             # constants are no net
+                            self.control[b] += 1
             conns = c.get("connections", {})
             widths = {p: len(b) for p, b in conns.items()}
             dirs = c.get("port_directions", {})
@@ -263,7 +270,16 @@ def own_abstract(module: dict, m: DelayModel = MODEL) -> dict:
         "boxes": dict(sorted(g.boxes.items())),
         "unmodelled": g.unmodelled, "loops": g.loops,
         "cells": len(g.timing) + len(g.boxes),
+        "control": _control(g),
     }
+
+
+def _control(g: Graph) -> dict:
+    """The net driving the most flip-flop enables, resets or sets in this module."""
+    if not g.control:
+        return {"fanout": 0, "net": ""}
+    b = max(sorted(g.control), key=lambda k: g.control[k])
+    return {"fanout": g.control[b], "net": _label(g.names, b, f"net {b}")}
 
 
 def endpoint_paths(module: dict, m: DelayModel = MODEL) -> dict[str, dict]:

@@ -46,11 +46,31 @@ def print_summary(summary: dict) -> None:
               f"fmax {timing['fmax_mhz']:g} MHz, {timing['verdict']} the target "
               f"{timing['target']['clock_ns']:g} ns; per layer: streamcnn timing BUILD")
     elif timing:
-        print("timing: " + ", ".join(f"{k} {v} ns" for k, v in timing.items()
-                                     if k in ("WNS", "TNS", "WHS", "THS")))
+        print(vivado_beside_estimate(timing, summary.get("estimate")))
     if summary.get("latch_warnings"):
         print(f"warning: {len(summary['latch_warnings'])} latch warning(s), see "
               "the logs in reports/yosys/")
+
+
+def vivado_beside_estimate(timing: dict, est: dict | None) -> str:
+    """Vivado's routed timing and the Yosys estimate of the same design, side by side."""
+    rows = [("", "Vivado (placed and routed)", "ESTIMATE (Yosys netlist + delay model)")]
+    wns = timing.get("WNS")
+    worst = (est or {}).get("worst") or {}
+    rows.append(("worst slack", "-" if wns is None else f"{wns:+.3f} ns",
+                 "-" if not est else f"{est['slack_ns']:+.3f} ns"))
+    rows.append(("fmax", f"{timing['fmax_mhz']:g} MHz" if timing.get("fmax_mhz") else "-",
+                 f"{est['fmax_mhz']:g} MHz" if est else "-"))
+    rows.append(("target met", {True: "yes", False: "NO", None: "-"}[timing.get("met")],
+                 {"meets": "yes", "fails": "NO"}.get((est or {}).get("verdict"), "-")))
+    rows.append(("TNS / THS", f"{timing.get('TNS', '-')} / {timing.get('THS', '-')} ns", "-"))
+    rows.append(("worst path", "BUILD/vivado/timing_summary.rpt",
+                 " > ".join(worst.get("blocks", ())) or "-"))
+    w = [max(len(r[i]) for r in rows) for i in range(3)]
+    lines = ["  ".join(c.ljust(w[i]) for i, c in enumerate(r)).rstrip() for r in rows]
+    if est is None:
+        lines.append("(no estimate: `streamcnn timing BUILD` makes one from Yosys)")
+    return "\n".join(["timing:"] + lines)
 
 
 def compare_hls4ml(summary: dict) -> str:

@@ -19,6 +19,11 @@ from .netgraph import KINDS
 
 LABEL = "ESTIMATE"
 REG_OUT, REG_IN = "reg>", ">reg"          # a module's registers as start, as end
+# The most flip-flop enables, resets or sets one net may drive inside a block: beyond it
+# the net alone is over 0.84 ns by the model, and Vivado starts replicating its driver.
+# Stall enables are constants where the core runs free (FREE), so what remains are the
+# line buffers' and collectors' "a pixel arrived" enables.
+CONTROL_FANOUT_BOUND = 2048
 
 
 @dataclass(frozen=True)
@@ -258,6 +263,25 @@ def clock_of_build(build) -> tuple[float, str]:
     return clock_for_us(Target.of_build(build), t if (t or {}).get("estimate") else None)
 
 
+def control_nets(own: dict[str, dict], module: str, prefix: str = "") -> list[tuple[int, str]]:
+    """(flip-flop control loads, instance path/net) of the worst such net in every instance
+    under `module`, counted within the module that holds the flip-flops."""
+    a = own.get(_name(module))
+    if a is None:
+        return []
+    c = a.get("control") or {}
+    out = [(c["fanout"], prefix + c["net"])] if c.get("fanout") else []
+    for inst, t in sorted(a["boxes"].items()):
+        out += control_nets(own, t, f"{prefix}{inst}/")
+    return out
+
+
+def _control_report(nets: list[tuple[int, str]]) -> dict:
+    fo, net = max(nets, default=(0, ""))
+    return {"fanout": fo, "net": net, "bound": CONTROL_FANOUT_BOUND,
+            "within": fo <= CONTROL_FANOUT_BOUND}
+
+
 def design(own: dict[str, dict], top: str, layers: dict[str, str], target: Target,
            layer_of, m: DelayModel = MODEL) -> dict:
     """synth.json's `timing`: the design's and every layer's worst register-to-register path,
@@ -289,6 +313,10 @@ def design(own: dict[str, dict], top: str, layers: dict[str, str], target: Targe
             io["outputs"][dst] = p.report(m)
         elif src != "reg":
             io["port_to_port"].append({"from": src, "to": dst, **p.report(m)})
+    nets = control_nets(own, top)
+    control = {layer_of(n.split("/", 1)[0], layers): [] for _, n in nets}
+    for fo, n in nets:
+        control[layer_of(n.split("/", 1)[0], layers)].append((fo, n))
     fmax = m.fmax_mhz(worst.delay)
     need = worst.delay + m.uncertainty
     return {
@@ -298,8 +326,10 @@ def design(own: dict[str, dict], top: str, layers: dict[str, str], target: Targe
         "worst": worst.report(m), "fmax_mhz": round(fmax, 1),
         "slack_ns": round(target.clock_ns - need, 3),
         "verdict": "meets" if need <= target.clock_ns else "fails",
-        "layers": {k: {**p.report(m), "inside": inside[k].report(m) if k in inside else None}
+        "layers": {k: {**p.report(m), "inside": inside[k].report(m) if k in inside else None,
+                       "control": _control_report(control.get(k, []))}
                    for k, p in by_layer.items()},
+        "control": _control_report(nets),
         **io,
         "unmodelled": c.unmodelled, "model": m.figures(), "model_text": describe(m),
     }
@@ -311,17 +341,18 @@ def format_report(t: dict, cycles: int | None = None) -> str:
     tg = t["target"]
     lines = [f"static timing {LABEL} (Yosys netlist, no placement or routing) against "
              f"{tg['part']} at {tg['clock_ns']:g} ns ({tg['mhz']:g} MHz)"]
-    lines.append("worst register-to-register path through each layer's blocks, and inside them:")
+    lines.append("worst register-to-register path through each layer's blocks, and inside them; "
+                 "enable FF: most flip-flop enables/resets on one net in a block:")
     head = ("layer", "delay ns", "fmax MHz", "LUT", "carry", "MUXF", "DSP", "fan-out",
-            "inside: ns", "LUT", "carry", "fan-out", "blocks crossed")
+            "inside: ns", "LUT", "carry", "fan-out", "enable FF", "blocks crossed")
     rows = [head]
-    for name, p in list(t["layers"].items()) + [("design", t["worst"])]:
+    for name, p in list(t["layers"].items()) + [("design", {**t["worst"], "control": t.get("control")})]:
         q = p.get("inside") or {}
         own = ((f"{q['delay_ns']:.3f}", str(q["lut_levels"]), _carry(q), f"{q['max_fanout']:,}")
                if q else ("-",) * 4)
         rows.append((name, f"{p['delay_ns']:.3f}", f"{p['fmax_mhz']:.0f}", str(p["lut_levels"]),
                      _carry(p), str(p["muxf"]), str(p["dsp"]), f"{p['max_fanout']:,}", *own,
-                     " > ".join(p["blocks"]) or "-"))
+                     f"{(p.get('control') or {}).get('fanout', 0):,}", " > ".join(p["blocks"]) or "-"))
     w = [max(len(r[i]) for r in rows) for i in range(len(head))]
     for i, r in enumerate(rows):
         if i == len(rows) - 1:
@@ -335,6 +366,11 @@ def format_report(t: dict, cycles: int | None = None) -> str:
     lines.append(f"verdict ({LABEL}): estimated fmax {t['fmax_mhz']:g} MHz: "
                  f"{'meets' if t['verdict'] == 'meets' else 'FAILS'} the target "
                  f"{tg['clock_ns']:g} ns (slack {t['slack_ns']:+.3f} ns)")
+    c = t.get("control")
+    if c:
+        lines.append(f"largest flip-flop enable/reset net in a block: {c['fanout']:,} flip-flops "
+                     f"({c['net'] or '-'}); bound {c['bound']:,}: "
+                     f"{'within' if c['within'] else 'ABOVE'}")
     for p in t["port_to_port"]:
         lines.append(f"combinational port path ({LABEL}): {p['from']} -> {p['to']}: "
                      f"{p['delay_ns']:.3f} ns, {p['lut_levels']} LUT, through "

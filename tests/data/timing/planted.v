@@ -12,13 +12,35 @@ module t_relay (input wire a, output wire y);
     (* keep *) LUT1 #(.INIT(2'b01)) l (.I0(a), .O(y));
 endmodule
 
+// A registered enable on 37 clock enables and 5 resets (42 control loads), and a second
+// net on 3 clock enables: the largest control net is en, 42.
+module t_enables (input wire clk, input wire e, output wire en2);
+    wire en;
+    (* keep *) FDRE src (.C(clk), .CE(1'b1), .R(1'b0), .D(e), .Q(en));
+    (* keep *) FDRE src2 (.C(clk), .CE(1'b1), .R(1'b0), .D(en), .Q(en2));
+    genvar i;
+    generate
+        for (i = 0; i < 37; i = i + 1) begin : ce
+            (* keep *) FDRE r (.C(clk), .CE(en), .R(1'b0), .D(e), .Q());
+        end
+        for (i = 0; i < 5; i = i + 1) begin : rst
+            (* keep *) FDRE r (.C(clk), .CE(1'b1), .R(en), .D(e), .Q());
+        end
+        for (i = 0; i < 3; i = i + 1) begin : ce2
+            (* keep *) FDRE r (.C(clk), .CE(en2), .R(1'b0), .D(e), .Q());
+        end
+    endgenerate
+endmodule
+
 module t_top (
     input  wire clk,
     input  wire a,       // -> src -> r0 -> r1 -> r2 -> dst -> q
     input  wire b,       // -> r3 -> r4 -> z: combinational from port to port
+    input  wire e,       // -> en_blk: the control fan-out
     output wire q,
     output wire z,
-    output wire [3:0] o
+    output wire [3:0] o,
+    output wire en2      // en_blk's output, so that it is kept
 );
     // Across blocks: a register in src, three relays, a register in dst.
     wire w0, w1, w2, w3;
@@ -30,6 +52,7 @@ module t_top (
     wire w4;
     t_relay r3 (.a(b), .y(w4));
     t_relay r4 (.a(w4), .y(z));
+    t_enables en_blk (.clk(clk), .e(e), .en2(en2));
 
     // LUT chains of 1, 3 and 6 between two registers (ends chain1.D, chain3.D, chain6.D).
     wire s;
