@@ -44,12 +44,14 @@ reg [STAGES*N*V_W-1:0]   val_reg, val_next;     // slots past a stage's winners 
 reg [STAGES*N*IDX_W-1:0] idx_reg, idx_next;
 /* verilator lint_on UNUSEDSIGNAL */
 reg [STAGES*N*W-1:0]     data_reg;
-wire                     ce;
+wire                     ce_ctrl;
 
 pipe_ctrl #(.STAGES(STAGES), .FREE(FREE)) ctrl (
-    .clk(clk), .rst(rst), .s_valid(s_axis_tvalid), .s_last(s_axis_tlast), .ce(ce),
+    .clk(clk), .rst(rst), .s_valid(s_axis_tvalid), .s_last(s_axis_tlast), .ce(ce_ctrl),
     .m_valid(m_axis_tvalid), .m_last(m_axis_tlast), .m_ready(m_axis_tready)
 );
+// a constant here too where FREE: pipe_ctrl is synthesised as a module of its own
+wire   ce = FREE != 0 || ce_ctrl;
 assign s_axis_tready = ce;
 assign m_axis_tdata  = data_reg[(STAGES-1)*N*W +: N*W];
 assign m_axis_index  = idx_reg[(STAGES-1)*N*IDX_W +: IDX_W];

@@ -57,12 +57,14 @@ reg [STAGES*N*C*V_W-1:0] val_reg, val_next;
 reg signed [V_W-1:0]     a, b, r;
 /* verilator lint_on UNUSEDSIGNAL */
 reg [C*W-1:0]            result;
-wire                     ce;
+wire                     ce_ctrl;
 
 pipe_ctrl #(.STAGES(STAGES), .FREE(FREE)) ctrl (
-    .clk(clk), .rst(rst), .s_valid(s_axis_tvalid), .s_last(s_axis_tlast), .ce(ce),
+    .clk(clk), .rst(rst), .s_valid(s_axis_tvalid), .s_last(s_axis_tlast), .ce(ce_ctrl),
     .m_valid(m_axis_tvalid), .m_last(m_axis_tlast), .m_ready(m_axis_tready)
 );
+// a constant here too where FREE: pipe_ctrl is synthesised as a module of its own
+wire   ce = FREE != 0 || ce_ctrl;
 assign s_axis_tready = ce;
 assign m_axis_tdata  = result;
 

@@ -91,12 +91,14 @@ endgenerate
 localparam STAGES = FORM == 0 ? 3 : CNT_W + 2;
 
 reg [C*OUT_W-1:0] out_reg, out_next;
-wire              ce;
+wire              ce_ctrl;
 
 pipe_ctrl #(.STAGES(STAGES), .FREE(FREE)) ctrl (
-    .clk(clk), .rst(rst), .s_valid(s_axis_tvalid), .s_last(s_axis_tlast), .ce(ce),
+    .clk(clk), .rst(rst), .s_valid(s_axis_tvalid), .s_last(s_axis_tlast), .ce(ce_ctrl),
     .m_valid(m_axis_tvalid), .m_last(m_axis_tlast), .m_ready(m_axis_tready)
 );
+// a constant here too where FREE: pipe_ctrl is synthesised as a module of its own
+wire   ce = FREE != 0 || ce_ctrl;
 assign s_axis_tready = ce;
 assign m_axis_tdata  = out_reg;
 

@@ -85,12 +85,14 @@ always @* begin
 end
 
 // The deltas travel beside the affine pipeline (requant.v: 3 stages for FORM = 0), moving
-// when it moves: its s_axis_tready is its stage enable.
+// when it moves: its s_axis_tready is its stage enable (a constant where FREE, also in this
+// module's own synthesis run, in which requant is a black box).
 localparam AFF_STAGES = 3;
 reg [C*D_W-1:0] delta_pipe [0:AFF_STAGES-1];
+wire aff_ce = FREE != 0 || s_axis_tready;
 integer s;
 always @(posedge clk) begin
-    if (s_axis_tready) begin
+    if (aff_ce) begin
         delta_pipe[0] <= delta;
         for (s = 1; s < AFF_STAGES; s = s + 1)
             delta_pipe[s] <= delta_pipe[s-1];
