@@ -10,9 +10,11 @@ from streamcnn.verify import compare
 from streamcnn.zoo import untrained_svhn
 
 
+# Both are minutes of CI: the shipped BF's C simulation checks post-training quantisation in
+# CI, and test_wide_outputs_get_a_rounded_affine_form the 16-bit model.
 @pytest.mark.parametrize("bits,precision", [
-    (None, "ap_fixed<16,6,AP_RND_CONV,AP_SAT>"),
-    pytest.param(16, None, marks=pytest.mark.slow)])     # 16 bits: test_wide_outputs' model
+    pytest.param(None, "ap_fixed<16,6,AP_RND_CONV,AP_SAT>", marks=pytest.mark.slow),
+    pytest.param(16, None, marks=pytest.mark.slow)])
 def test_agreement_is_reported(bits, precision):
     model = untrained_svhn(bits, pruned=True)
     cfg = Config.from_dict({"Model": {"Precision": precision}} if precision else {})

@@ -17,9 +17,9 @@ from streamcnn.zoo.variants import VARIANTS
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
 SHIPPED = [v for v in VARIANTS if (MODELS / f"{v}.h5").is_file()]
-# The 16-bit models run through the same code as the others at twice the CI time each:
-# `make test-slow` runs them.
-HEAVY = [v for v in SHIPPED if VARIANTS[v].bits == 16]
+# The 16-bit models run through the same code as the others at twice the CI time each, and
+# BP through BF's (post-training quantisation) with pruning: `make test-slow` runs them.
+HEAVY = [v for v in SHIPPED if VARIANTS[v].bits == 16 or v == "bp"]
 SHIPPED_CI = [pytest.param(v, marks=pytest.mark.slow) if v in HEAVY else v for v in SHIPPED]
 pytestmark = pytest.mark.skipif(not SHIPPED, reason="no shipped models in models/")
 
