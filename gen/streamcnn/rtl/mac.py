@@ -58,9 +58,9 @@ def terms(weights: np.ndarray, bias: np.ndarray | None, o: int) -> list[Term]:
 
 
 def _group(signs: list[int]) -> list[list[int]]:
-    """Indices of `signs` in ceil(n / FAN_IN) groups of at most FAN_IN, a positive one in as
-    many groups as there are positives: a group that adds at least one operand is a carry
-    chain per operand after the first, where -a - b - c also negates a (one chain more)."""
+    """Indices of `signs` in ceil(n / FAN_IN) groups of at most FAN_IN, with one positive
+    operand first in as many groups as there are positives. Why: a + b - c is one carry
+    chain per operand after the first; -a - b - c also negates a, one chain more."""
     n = len(signs)
     g = -(-n // FAN_IN)
     pos = [i for i in range(n) if signs[i] > 0]
