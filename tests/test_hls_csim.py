@@ -20,6 +20,7 @@ from streamcnn.golden import emulate, quantize_input
 from streamcnn.hls import csim
 from streamcnn.build import has_softmax
 from streamcnn.hls.project import write_project
+from streamcnn.lower import lower
 from streamcnn.verify import check
 from streamcnn.zoo import untrained_svhn
 
@@ -41,7 +42,7 @@ def csim_equals_golden(graph, hls, x):
 @pytest.fixture(scope="module")
 def svhn_qp6(tmp_path_factory):
     graph = from_keras(untrained_svhn(6, pruned=True, seed=6))
-    return graph, write_project(graph, Config.default(), tmp_path_factory.mktemp("qp6"))
+    return graph, write_project(lower(graph, Config.default()), tmp_path_factory.mktemp("qp6"))
 
 
 def test_svhn_qp6_csim_exact(svhn_qp6):
@@ -59,7 +60,7 @@ def test_generated_cpp_has_no_warnings(svhn_qp6):
 @pytest.mark.parametrize("bits", [4, 8])
 def test_svhn_other_widths_csim_exact(bits, tmp_path):
     graph = from_keras(untrained_svhn(bits, pruned=False, seed=bits))
-    hls = write_project(graph, Config.default(), tmp_path)
+    hls = write_project(lower(graph, Config.default()), tmp_path)
     csim_equals_golden(graph, hls, with_real_svhn(random_images(300, seed=bits)))
 
 
@@ -67,7 +68,7 @@ def test_svhn_other_widths_csim_exact(bits, tmp_path):
 @pytest.mark.parametrize("bits,pruned", [(b, p) for b in (4, 6, 8) for p in (False, True)])
 def test_svhn_csim_exact_1000(bits, pruned, tmp_path):
     graph = from_keras(untrained_svhn(bits, pruned=pruned, seed=bits))
-    hls = write_project(graph, Config.default(), tmp_path)
+    hls = write_project(lower(graph, Config.default()), tmp_path)
     csim_equals_golden(graph, hls, random_images(1000, seed=200 + bits))
 
 
@@ -75,14 +76,14 @@ def test_svhn_csim_exact_1000(bits, pruned, tmp_path):
 def test_random_cnn_csim_exact(seed, tmp_path):
     model, shape = random_cnn(seed)
     graph = from_keras(model)
-    hls = write_project(graph, Config.default(), tmp_path)
+    hls = write_project(lower(graph, Config.default()), tmp_path)
     csim_equals_golden(graph, hls, random_images(200, seed=seed, shape=shape))
 
 
 def test_mismatch_names_the_layer(tmp_path):
     """Corrupt one conv2 weight in the generated C++: the test bench must fail and name conv2."""
     graph = from_keras(untrained_svhn(6, pruned=False, seed=3))
-    hls = write_project(graph, Config.default(), tmp_path)
+    hls = write_project(lower(graph, Config.default()), tmp_path)
     weights = hls / "firmware" / "weights.h"
     text = weights.read_text()
     head, body = text.split("conv2_w", 1)
@@ -98,9 +99,9 @@ def test_reuse_factor_must_fit(tmp_path):
     graph = from_keras(untrained_svhn(6, pruned=True))
     bad = Config.from_dict({"LayerName": {"conv1": {"ReuseFactor": 5}}})   # 27 MACs per output
     with pytest.raises(StreamcnnError, match="conv1.*ReuseFactor 5"):
-        write_project(graph, bad, tmp_path)
+        write_project(lower(graph, bad), tmp_path)
     ok = Config.from_dict({"LayerName": {"conv1": {"ReuseFactor": 3}, "dense1": {"ReuseFactor": 4}}})
-    hls = write_project(graph, ok, tmp_path)
+    hls = write_project(lower(graph, ok), tmp_path)
     assert "II=CFG::reuse" in (hls / "include" / "streamcnn" / "conv2d.h").read_text()
     assert "static const int reuse = 3;" in (hls / "firmware" / "network.h").read_text()
     csim_equals_golden(graph, hls, random_images(20, seed=5))
@@ -154,7 +155,7 @@ def test_svhn_resource_csim_exact(reuse, svhn_qp6, tmp_path):
     graph = svhn_qp6[0]
     cfg = Config.from_dict({"Model": {"Strategy": "Resource"},
                             "LayerName": {k: {"ReuseFactor": r} for k, r in reuse.items()}})
-    hls = write_project(graph, cfg, tmp_path)
+    hls = write_project(lower(graph, cfg), tmp_path)
     net = (hls / "firmware" / "network.h").read_text()
     for name, r in reuse.items():      # every MAC is the shared-multiplier form, BLOCK = nin*nout/R
         cfg_text = net.split(f"struct {name}_cfg", 1)[1].split("};", 1)[0]
@@ -172,7 +173,7 @@ def test_random_cnn_resource_csim_exact(seed, tmp_path):
     rng = np.random.default_rng(seed)
     cfg, reuse = resource_config(graph, lambda n, divs: int(rng.choice(divs)))
     assert reuse
-    hls = write_project(graph, cfg, tmp_path)
+    hls = write_project(lower(graph, cfg), tmp_path)
     assert "_resource<" in (hls / "firmware" / "network.cpp").read_text()
     assert csim.compile_tb(hls).warnings == []
     csim_equals_golden(graph, hls, random_images(40, seed=seed, shape=shape))
@@ -182,7 +183,7 @@ def test_resource_weights_are_transposed_rom(svhn_qp6, tmp_path):
     """Resource weights: flat, w[j*nin + i]; a corrupted product is found and named."""
     graph = svhn_qp6[0]
     cfg = Config.from_dict({"LayerName": {"dense1": {"Strategy": "Resource", "ReuseFactor": 8}}})
-    hls = write_project(graph, cfg, tmp_path)
+    hls = write_project(lower(graph, cfg), tmp_path)
     dense1 = next(n for n in graph.nodes if n.name == "dense1")
     text = (hls / "firmware" / "weights.h").read_text()
     body = text.split("dense1_w[4032] = {", 1)[1].split("}", 1)[0]
@@ -202,7 +203,7 @@ def test_resource_weights_are_transposed_rom(svhn_qp6, tmp_path):
 ])
 def test_invalid_reuse_fails_before_writing(layers, words, svhn_qp6, tmp_path):
     with pytest.raises(StreamcnnError) as e:
-        write_project(svhn_qp6[0], Config.from_dict({"LayerName": layers}), tmp_path)
+        write_project(lower(svhn_qp6[0], Config.from_dict({"LayerName": layers})), tmp_path)
     msg = str(e.value)
     assert "\n" not in msg and all(w in msg for w in words), msg
     assert not (tmp_path / "hls").exists()
@@ -262,7 +263,7 @@ def test_svhn_softmax_csim_exact(tmp_path):
     model = load_keras(shipped) if shipped.is_file() else untrained_svhn(6, pruned=True, seed=6)
     graph = from_keras(model, SOFTMAX)
     assert graph.nodes[-1].op == "softmax" and str(graph.output.type) == "ap_ufixed<16,1>"
-    hls = write_project(graph, Config.default(), tmp_path)
+    hls = write_project(lower(graph, Config.default()), tmp_path)
     assert csim.compile_tb(hls).warnings == []
     r, p, _ = softmax_checks(graph, hls, with_real_svhn(load("synth", "test", 300)[0]))
     assert np.all(np.abs(p.sum(axis=1) - 1) < 0.01)
@@ -272,7 +273,7 @@ def test_svhn_softmax_csim_exact(tmp_path):
 def test_random_cnn_softmax_csim_exact(seed, tmp_path):
     model, shape = random_cnn(seed)
     graph = from_keras(with_softmax(model), SOFTMAX)
-    hls = write_project(graph, Config.default(), tmp_path)
+    hls = write_project(lower(graph, Config.default()), tmp_path)
     assert csim.compile_tb(hls).warnings == []
     ties = softmax_checks(graph, hls, random_images(150, seed=seed, shape=shape))[2]
     assert ties >= (seed == 17)         # the explained case does occur (2 of seed 17's images)

@@ -85,11 +85,12 @@ def test_accuracy_curve_has_the_papers_shape():
 def test_hls_csim_equals_golden_on_shipped_model(v, tmp_path):
     from streamcnn.hls import csim
     from streamcnn.hls.project import write_project
+    from streamcnn.lower import lower
     from streamcnn.zoo.metrics import firmware_config
     # float models are post-training quantised, as the paper's BF/BP
     cfg = firmware_config(VARIANTS[v].bits is None)
     graph = from_keras(MODELS / f"{v}.h5", cfg)
-    hls = write_project(graph, cfg, tmp_path)
+    hls = write_project(lower(graph, cfg), tmp_path)
     x = quantize_input(graph, with_real_svhn(load("synth", "test", 1000)[0]))
     r = csim.run(hls, graph, x)
     assert r.mismatched == 0, r.report

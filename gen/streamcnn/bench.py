@@ -43,11 +43,12 @@ def bench_csim(model, images: int, config=None):
     from .golden import quantize_input
     from .hls import csim
     from .hls.project import write_project
+    from .lower import lower
     _, graph, _ = load_or_default(model, config)
     x = quantize_input(graph, grid_samples(graph.input, images, seed=7))
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
-        hls = write_project(graph, Config.load(config), Path(tmp))
+        hls = write_project(lower(graph, Config.load(config)), Path(tmp))
         t_gen = time.perf_counter() - t0
         build = csim.compile_tb(hls)
         r = csim.run(hls, graph, x)
@@ -68,12 +69,13 @@ def bench_rtlsim(model, images: int, config=None, simulator: str = "verilator"):
     from .golden import quantize_input
     from .rtl import rtlsim
     from .verify import check
+    from .lower import lower
     from .rtl.project import write_core
     _, graph, _ = load_or_default(model, config)
     x = quantize_input(graph, grid_samples(graph.input, images, seed=7))
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
-        rtl, core, _ = write_core(graph, Path(tmp))
+        rtl, core, _ = write_core(lower(graph, Config.load(config)), Path(tmp))
         t_gen = time.perf_counter() - t0
         r = rtlsim.run(Path(tmp), graph, x, simulator)
         info = json.loads((rtl / "core.json").read_text())
@@ -95,9 +97,10 @@ def bench_synth(model, config=None):
     """Yosys synthesis of the model's Verilog core: run time and resources per layer."""
     import tempfile
     from pathlib import Path
+    from .lower import lower
     from .rtl.project import write_core
     from .synth import bench_synth as run
     _, graph, _ = load_or_default(model, config)
     with tempfile.TemporaryDirectory() as tmp:
-        write_core(graph, Path(tmp))
+        write_core(lower(graph, Config.load(config)), Path(tmp))
         return run(Path(tmp))

@@ -16,8 +16,6 @@ from .golden import quantize_input
 from .ir import Graph, Softmax, save_graph
 
 TB_IMAGES = 16          # structured inputs in the HLS project's own test vectors
-RTL_SKIPPED = ("Softmax: true: wrote the HLS project only; the Verilog backend has no softmax "
-               "(convert with Softmax: false for BUILD/rtl)")
 # What convert writes; `reports` (synthesis of an earlier core) goes with them, as it would
 # describe a core that is no longer there.
 ARTIFACTS = ("hls", "rtl", "reports", "target.json", "ir.pkl")
@@ -25,6 +23,12 @@ ARTIFACTS = ("hls", "rtl", "reports", "target.json", "ir.pkl")
 
 def has_softmax(graph: Graph) -> bool:
     return any(isinstance(n, Softmax) for n in graph.nodes)
+
+
+def rtl_skipped(graph: Graph) -> str | None:
+    """The note of a build whose Verilog backend refused its model (softmax, folding)."""
+    from .rtl.project import HLS_ONLY
+    return next((n for n in graph.notes if HLS_ONLY in n), None)
 
 
 def convert(model, build: Path, config: Config | None = None) -> Graph:
@@ -45,14 +49,17 @@ def _write(graph: Graph, config: Config, build: Path):
     from .data import grid_samples, real_samples_for
     from .hls import csim, vitis
     from .hls.project import TOP, write_project
-    from .rtl.project import write_core
-    hls = write_project(graph, config, build)
+    from .lower import lower
+    from .rtl.project import refusal, write_core
+    lowering = lower(graph, config)             # how each node is built, for both backends
+    hls = write_project(lowering, build)
     config.target.save(build)
     vitis.write_tcl(hls, TOP, part=config.target.part, clock_ns=config.target.clock_ns)
-    if has_softmax(graph):      # HLS only: the Verilog backend has no softmax (README)
-        graph.notes.append(RTL_SKIPPED)
+    reason = refusal(lowering)  # HLS only: softmax, folded layers (README)
+    if reason:
+        graph.notes.append(reason)
     else:
-        write_core(graph, build)
+        write_core(lowering, build)
     save_graph(graph, build / "ir.pkl")
     # Test vectors for Vitis' own csim/cosim, on the model's input grid: the real SVHN
     # images first when the model takes them.

@@ -93,7 +93,7 @@ def cmd_rtlsim(args):
     from .golden import quantize_input
     from .ir import load_graph
     from .rtl import rtlsim
-    from .build import RTL_SKIPPED, has_softmax
+    from .build import rtl_skipped
     from .synth.timing import clock_of_build
     from .target import Target
     from .verify import check
@@ -102,8 +102,8 @@ def cmd_rtlsim(args):
     check_outputs({"-o": args.output, "-o (its .json report)": out_json},
                   {"--input": args.input}, build_keep(build))
     g = load_graph(build / "ir.pkl")
-    if has_softmax(g):
-        raise StreamcnnError(f"{build}: no RTL here; {RTL_SKIPPED}")
+    if rtl_skipped(g):
+        raise StreamcnnError(f"{build}: no RTL here; {rtl_skipped(g)}")
     x = quantize_input(g, load_array(args.input), source=args.input)
     r = rtlsim.run(build, g, x, args.sim, gap=args.gaps, stall=args.stalls, seed=args.seed)
     save_array(args.output, np.ldexp(r.logits_int.astype(np.float64), -g.output.type.frac))

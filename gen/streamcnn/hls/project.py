@@ -8,9 +8,8 @@ from pathlib import Path
 import jinja2
 import numpy as np
 
-from ..config import Config
 from ..fixed import FixedType
-from ..ir import Graph
+from ..lower import Lowering, ports
 from .paths import hls_root
 from ..names import ident
 from .stages import StageBuilder, int_type
@@ -41,8 +40,9 @@ def _env() -> jinja2.Environment:
     return env
 
 
-def context(graph: Graph, config: Config) -> dict:
-    builder = StageBuilder(graph, config)
+def context(lowering: Lowering) -> dict:
+    graph = lowering.graph
+    builder = StageBuilder(lowering)
     stages = builder.build()
     for i, s in enumerate(stages):
         s.var = f"s{i}_{ident(s.name)}"
@@ -50,21 +50,21 @@ def context(graph: Graph, config: Config) -> dict:
     t = out.type
     logit_t = str(FixedType(t.width, t.integer, t.signed))     # the real values, on the port
     n = out.shape[-1]
-    h, w, c = graph.input.shape if len(graph.input.shape) == 3 else (1, 1, graph.input.shape[0])
+    p = ports(graph)
     return {
         "name": graph.name, "guard": "STREAMCNN_" + ident(graph.name).upper(), "top": TOP,
         "stages": stages, "typedefs": builder.typedefs, "taps": [s.name for s in stages if s.tap],
         "logits_int_t": int_type(t), "logit_t": logit_t, "logit_width": t.width,
         "class_t": f"ap_uint<{max(1, (n - 1).bit_length())}>", "n_logits": n,
-        "in_pixels": h * w, "in_c": c,
+        "in_pixels": p.pixels, "in_c": p.in_c,
     }
 
 
-def write_project(graph: Graph, config: Config, build: Path) -> Path:
+def write_project(lowering: Lowering, build: Path) -> Path:
     """Generate BUILD/hls and return it."""
     hls = Path(build) / "hls"
     root = hls_root()
-    ctx = context(graph, config)
+    ctx = context(lowering)
     env = _env()
     (hls / "firmware").mkdir(parents=True, exist_ok=True)
     for tpl, out in (("network.h.j2", "network.h"), ("weights.h.j2", "weights.h"),

@@ -1,4 +1,4 @@
-"""IR graph -> the HLS dataflow stages: one library call per stage, with its config and
+"""Lowered graph -> the HLS dataflow stages: one library call per stage, with its config and
 constant arrays. Pure data; `project.py` renders it into C++.
 
 Inside the C++ every tensor is an integer on its IR grid (ap_int/ap_uint of the IR width);
@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..config import Config
 from ..errors import StreamcnnError
 from ..fixed import FixedType
-from ..ir import Conv2D, Dense, Flatten, Graph, Pool2D, Requant, Scale, Softmax, Tensor, ZeroPad2D
+from ..ir import Tensor
+from ..lower import Lowering, Pad, Work
 from .. import softmax as sm
 from ..names import Identifiers
 
@@ -54,8 +54,8 @@ def c_int_type(values) -> str:
 
 
 class StageBuilder:
-    def __init__(self, graph: Graph, config: Config):
-        self.graph, self.config = graph, config
+    def __init__(self, lowering: Lowering):
+        self.lowering, graph = lowering, lowering.graph
         self.ident = Identifiers()               # C++ names: always with a suffix or prefix
         self.stages: list[Stage] = []
         self.elem = "input_t"                    # element typedef of the current stream
@@ -63,11 +63,15 @@ class StageBuilder:
                                                       f"input: {graph.input.type}")]
 
     def build(self) -> list[Stage]:
-        for node in self.graph.nodes:
-            handler = getattr(self, "_" + type(node).__name__.lower(), None)
+        for step in self.lowering.steps:
+            if isinstance(step, Pad):
+                self._pad(step)
+                continue
+            handler = getattr(self, "_" + type(step.node).__name__.lower(), None)
             if handler is None:
-                raise StreamcnnError(f"layer '{node.name}': {node.op} has no HLS implementation")
-            handler(node)
+                raise StreamcnnError(f"layer '{step.node.name}': {step.node.op} has no HLS "
+                                     "implementation")
+            handler(step)
         return self.stages
 
     # --- helpers --------------------------------------------------------------
@@ -87,49 +91,31 @@ class StageBuilder:
         self.elem = out_t
         return st
 
-    def _reuse(self, node, macs: int) -> int:
-        lc = self.config.layer(node.name)
-        r = lc.reuse_factor
-        if r < 1 or macs % r:
-            raise StreamcnnError(f"layer '{node.name}': ReuseFactor {r} does not fit its {macs} "
-                                 "multiplications per output (it must divide them)")
-        return r
-
-    def _pad(self, name: str, shape, pads, fill: int, suffix: str):
-        h, w, c = shape
-        t, b, l, r = pads
-        self._add(name, "pad2d", None, {"t": self.elem},
+    def _pad(self, pad: Pad):
+        """A ZeroPad2D node is a stage of its own (tapped); the padding in front of a conv or
+        pool is a helper stage, not an IR node (not tapped). Keeps its element type."""
+        h, w, c = pad.shape
+        t, b, l, r = pad.pads
+        self._add(pad.node.name, "pad2d", None, {"t": self.elem},
                   {"h": h, "w": w, "c": c, "top": t, "bottom": b, "left": l, "right": r,
-                   "fill": fill}, tap=False, suffix=suffix, out_c=c)
-        return h + t + b, w + l + r
+                   "fill": pad.fill}, tap=pad.own, suffix="" if pad.own else "_pad", out_c=c)
 
-    # --- one method per IR node type --------------------------------------------
-    def _scale(self, node: Scale):
+    # --- one method per IR node type, each given its lowered Work --------------
+    def _scale(self, work: Work):
         pass                                        # same integers, finer grid
 
-    def _zeropad2d(self, node: ZeroPad2D):
-        h, w, c = node.input.shape
-        t, b, l, r = node.pads
-        self._add(node.name, "pad2d", None, {"t": self.elem},      # keeps its element type
-                  {"h": h, "w": w, "c": c, "top": t, "bottom": b, "left": l, "right": r, "fill": 0},
-                  out_c=c)
-
-    def _conv2d(self, node: Conv2D):
-        h, w, cin = node.input.shape
-        if any(node.pads):
-            h, w = self._pad(node.name, (h, w, cin), node.pads, 0, "_pad")
+    def _conv2d(self, work: Work):
+        node = work.node
+        h, w, cin = work.shape
         kh, kw, _, cout = node.weights.shape
         ho, wo, _ = node.output.shape
         ints = {"h": h, "w": w, "cin": cin, "cout": cout, "kh": kh, "kw": kw,
                 "sh": node.strides[0], "sw": node.strides[1], "ho": ho, "wo": wo}
-        self._mac(node, "conv2d", node.weights.reshape(-1, cout), ints)
+        self._mac(work, "conv2d", node.weights.reshape(-1, cout), ints)
 
-    def _pool2d(self, node: Pool2D):
-        h, w, c = node.input.shape
-        if any(node.pads):
-            if node.kind != "max":
-                raise StreamcnnError(f"layer '{node.name}': padded average pooling is not supported")
-            h, w = self._pad(node.name, (h, w, c), node.pads, node.input.type.min_int, "_pad")
+    def _pool2d(self, work: Work):
+        node = work.node
+        h, w, c = work.shape
         ho, wo, _ = node.output.shape
         self._add(node.name, "pool2d", node.output,
                   {"in_t": self.elem, "out_t": self._typedef(node.output)},
@@ -137,35 +123,37 @@ class StageBuilder:
                    "sh": node.strides[0], "sw": node.strides[1], "ho": ho, "wo": wo,
                    "is_max": int(node.kind == "max")})
 
-    def _flatten(self, node: Flatten):
-        pixels, c = stream_word(node.input)
-        self._add(node.name, "flatten", None, {"t": self.elem},
+    def _flatten(self, work: Work):
+        pixels, c = work.input.words, work.input.values
+        self._add(work.node.name, "flatten", None, {"t": self.elem},
                   {"pixels": pixels, "c": c, "n": pixels * c}, out_c=pixels * c)
 
-    def _dense(self, node: Dense):
-        self._mac(node, "dense", node.weights, {})
+    def _dense(self, work: Work):
+        self._mac(work, "dense", work.node.weights, {})
 
-    def _mac(self, node, func: str, w2d: np.ndarray, ints: dict):
+    def _mac(self, work: Work, func: str, w2d: np.ndarray, ints: dict):
         """A conv2d or dense stage; w2d is (inputs per output, outputs). Latency: the weights
         as the node holds them, multipliers on constants; Resource: a flat ROM, transposed
         (resource.h), shared by nin * nout / reuse multipliers."""
+        node = work.node
         nin, nout = w2d.shape
-        reuse = self._reuse(node, nin)
+        reuse = work.reuse
         in_t, acc_t = self.elem, self._typedef(node.output)
         b = _bias(node)
         w_t, b_t = c_int_type(node.weights), c_int_type(b)
         ints = {**ints, "nin": nin, "nout": nout, "reuse": reuse}
         weights = node.weights
-        if self.config.layer(node.name).strategy == "Resource":
+        if work.strategy == "Resource":
             func += "_resource"
             ints["block"] = nin * nout // reuse
             weights = w2d.T.reshape(-1)
         self._add(node.name, func, node.output, {"in_t": in_t, "acc_t": acc_t, "w_t": w_t, "b_t": b_t},
                   ints, [(self.ident(node.name) + "_w", w_t, weights), (self.ident(node.name) + "_b", b_t, b)])
 
-    def _requant(self, node: Requant):
+    def _requant(self, work: Work):
+        node = work.node
         p = node.params
-        pixels, c = stream_word(node.input)
+        pixels, c = work.input.words, work.input.values
         in_t, out_t = self.elem, self._typedef(node.output)
         a_lo = np.array([s.a_lo for s in p.steps], np.int64)
         a_hi = np.array([s.a_hi for s in p.steps], np.int64)
@@ -204,7 +192,8 @@ class StageBuilder:
                    (base + "_neg", "bool", np.array([s.sign < 0 for s in p.steps], np.int64))],
                   comment="y = base + #(thresholds <= sign * a)")
 
-    def _softmax(self, node: Softmax):
+    def _softmax(self, work: Work):
+        node = work.node
         p = node.params
         w = node.input.type.width
         types = {"in_t": self.elem, "out_t": self._typedef(node.output),
@@ -226,10 +215,3 @@ class StageBuilder:
 def _bias(node) -> np.ndarray:
     cout = node.weights.shape[-1]
     return node.bias if node.bias is not None else np.zeros(cout, np.int64)
-
-
-def stream_word(t: Tensor) -> tuple[int, int]:
-    """(words per image, values per word) of a tensor's stream."""
-    if len(t.shape) == 3:
-        return t.shape[0] * t.shape[1], t.shape[2]
-    return 1, int(np.prod(t.shape))

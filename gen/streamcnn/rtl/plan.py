@@ -1,4 +1,4 @@
-"""IR graph -> the chain of Verilog blocks of the network core: library modules from rtl/
+"""Lowered graph -> the chain of Verilog blocks of the network core: library modules from rtl/
 with their parameters, and the generated constant-weight MACs. Pure data; `project.py`
 writes it out.
 
@@ -10,9 +10,8 @@ import numpy as np
 
 from ..errors import StreamcnnError
 from ..fixed import FixedType
-from ..hls.stages import stream_word
 from ..names import VERILOG_KEYWORDS, Identifiers
-from ..ir import Conv2D, Dense, Flatten, Graph, Pool2D, Requant, Scale, ZeroPad2D
+from ..lower import Lowering, Pad, Work, stream_of
 from .blocks import Block, Core
 from .verilog import mac_module
 
@@ -36,22 +35,26 @@ def vec(values, w: int) -> str:
 
 
 class Planner:
-    def __init__(self, graph: Graph):
-        self.graph = graph
+    def __init__(self, lowering: Lowering):
+        self.lowering, graph = lowering, lowering.graph
         # instance names: clear of keywords and of the wires network.v.j2 declares itself
         self.ident = Identifiers(VERILOG_KEYWORDS, ("rst", "logits", "class_index", "result",
                                                     "result_last", "result_done", "result_fifo",
                                                     "ap_clk", "ap_rst_n"))
         self.core = Core(names=self.ident)
-        self.width = graph.input.type.width * stream_word(graph.input)[1]   # current stream word
-        self.beats = stream_word(graph.input)[0]                             # its beats per image
+        s = stream_of(graph.input)
+        self.width, self.beats = s.bits, s.words     # the current stream: word bits, beats
 
     def build(self) -> Core:
-        for node in self.graph.nodes:
-            handler = getattr(self, "_" + type(node).__name__.lower(), None)
+        for step in self.lowering.steps:
+            if isinstance(step, Pad):
+                self._pad(step)
+                continue
+            handler = getattr(self, "_" + type(step.node).__name__.lower(), None)
             if handler is None:
-                raise StreamcnnError(f"layer '{node.name}': {node.op} has no RTL implementation")
-            handler(node)
+                raise StreamcnnError(f"layer '{step.node.name}': {step.node.op} has no RTL "
+                                     "implementation")
+            handler(step)
         return self.core
 
     def _add(self, inst, module, params, out_w, node, beats=None, **kw) -> Block:
@@ -62,14 +65,16 @@ class Planner:
         self.width = out_w
         return b
 
-    def _pad(self, node, shape, t: FixedType, pads, fill: int, suffix="_pad"):
-        h, w, c = shape
-        top, bottom, left, right = pads
-        self._add(node.name + suffix, "pad2d",
+    def _pad(self, pad: Pad):
+        """A ZeroPad2D node keeps its name; the padding in front of a conv or pool is
+        <node>_pad."""
+        h, w, c = pad.shape
+        top, bottom, left, right = pad.pads
+        t = pad.type
+        self._add(pad.node.name + ("" if pad.own else "_pad"), "pad2d",
                   {"IMG_H": h, "IMG_W": w, "C": c, "W": t.width, "TOP": top, "BOTTOM": bottom,
-                   "LEFT": left, "RIGHT": right, "FILL": vec([fill], t.width)}, self.width, node.name,
-                  beats=(h + top + bottom) * (w + left + right), stalls=True)
-        return h + top + bottom, w + left + right
+                   "LEFT": left, "RIGHT": right, "FILL": vec([pad.fill], t.width)}, self.width,
+                  pad.node.name, beats=pad.output.words, stalls=True)
 
     def _window(self, node, h, w, c, t: FixedType, k: int, stride: int):
         if k == 1 and stride == 1:
@@ -94,32 +99,25 @@ class Planner:
                                  "the RTL backend supports square windows and strides only")
         return pair[0]
 
-    # --- one method per IR node type --------------------------------------------
-    def _scale(self, node: Scale):
+    # --- one method per IR node type, each given its lowered Work --------------
+    def _scale(self, work: Work):
         pass
 
-    def _zeropad2d(self, node: ZeroPad2D):
-        self._pad(node, node.input.shape, node.input.type, node.pads, 0, suffix="")
-
-    def _conv2d(self, node: Conv2D):
-        h, w, cin = node.input.shape
-        if any(node.pads):
-            h, w = self._pad(node, (h, w, cin), node.input.type, node.pads, 0)
+    def _conv2d(self, work: Work):
+        node = work.node
+        h, w, cin = work.shape
         kh, kw, _, cout = node.weights.shape
         k = self._square(node, "kernel", (kh, kw))
         s = self._square(node, "stride", node.strides)
         self._window(node, h, w, cin, node.input.type, k, s)
         self._mac(node, node.weights.reshape(-1, cout), node.bias, node.input.type, node.output.type)
 
-    def _pool2d(self, node: Pool2D):
-        h, w, c = node.input.shape
+    def _pool2d(self, work: Work):
+        node = work.node
+        h, w, c = work.shape
         t = node.input.type
         k = self._square(node, "pool", node.pool)
         s = self._square(node, "pool stride", node.strides)
-        if any(node.pads):
-            if node.kind != "max":
-                raise StreamcnnError(f"layer '{node.name}': padded average pooling is not supported")
-            h, w = self._pad(node, (h, w, c), t, node.pads, t.min_int)
         self._window(node, h, w, c, t, k, s)
         if node.kind == "max":
             self._add(node.name, "pool", {"N": k * k, "C": c, "W": t.width, "MODE": 0,
@@ -131,18 +129,20 @@ class Planner:
                 ones[e * c + np.arange(c), np.arange(c)] = 1
             self._mac(node, ones, None, t, node.output.type)
 
-    def _flatten(self, node: Flatten):
-        pixels, c = stream_word(node.input)
+    def _flatten(self, work: Work):
+        pixels, c, w = work.input.words, work.input.values, work.input.type.width
         if pixels > 1:
-            self._add(node.name, "stream_collect", {"N": pixels, "IN_W": c * node.input.type.width},
-                      pixels * c * node.input.type.width, node.name, beats=1)
+            self._add(work.node.name, "stream_collect", {"N": pixels, "IN_W": c * w},
+                      pixels * c * w, work.node.name, beats=1)
 
-    def _dense(self, node: Dense):
+    def _dense(self, work: Work):
+        node = work.node
         self._mac(node, node.weights, node.bias, node.input.type, node.output.type)
 
-    def _requant(self, node: Requant):
+    def _requant(self, work: Work):
+        node = work.node
         p = node.params
-        _, c = stream_word(node.input)
+        c = work.input.values
         a_w, out = node.input.type.width, node.output.type
         common = {"C": c, "ACC_W": a_w, "IN_SIGNED": int(node.input.type.signed),
                   "OUT_W": out.width, "OUT_SIGNED": int(out.signed)}
@@ -175,5 +175,5 @@ class Planner:
                   stages=3 if p.affine else levels.bit_length() + 2)
 
 
-def plan(graph: Graph) -> Core:
-    return Planner(graph).build()
+def plan(lowering: Lowering) -> Core:
+    return Planner(lowering).build()

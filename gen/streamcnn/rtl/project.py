@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import json
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 
-from ..ir import Graph
+from ..errors import StreamcnnError
+from ..ir import Softmax
+from ..lower import Lowering, Ports, ports
 from . import flow
 from .blocks import Core
 from .plan import plan
@@ -34,39 +35,28 @@ def with_deps(modules) -> list[str]:
     return sorted(out)
 
 
-@dataclass
-class Ports:
-    """The core's stream words, as Vitis HLS packs the top function's structs."""
-    in_w: int            # input_r_TDATA bits (pixel: C values, padded to bytes)
-    in_c: int
-    in_elem_w: int
-    out_w: int           # output_r_TDATA bits (logits then class index, padded to bytes)
-    n_logits: int
-    logit_w: int
-    class_w: int
-    logit_signed: bool = True
+HLS_ONLY = "wrote the HLS project only"      # in every note of a build without BUILD/rtl
 
 
-def _bytes(bits: int) -> int:
-    return -(-bits // 8) * 8
+def refusal(lowering: Lowering) -> str | None:
+    """Why this backend cannot build the lowering (one line, naming the layer), or None."""
+    for w in lowering.works():
+        if isinstance(w.node, Softmax):
+            return (f"Softmax: true: {HLS_ONLY}; the Verilog backend has no softmax "
+                    "(convert with Softmax: false for BUILD/rtl)")
+        if w.reuse > 1:
+            return (f"layer '{w.node.name}': ReuseFactor {w.reuse}: {HLS_ONLY}; the Verilog "
+                    "backend builds every layer fully parallel (ReuseFactor 1)")
+    return None
 
 
-def ports(graph: Graph) -> Ports:
-    c = graph.input.shape[-1]
-    w = graph.input.type.width
-    n, lw = graph.output.shape[-1], graph.output.type.width
-    cw = max(1, (n - 1).bit_length())
-    return Ports(_bytes(c * w), c, w, _bytes(n * lw + cw), n, lw, cw, graph.output.type.signed)
-
-
-def pixels(graph: Graph) -> int:
-    """Input beats per image: a pixel per beat, or one vector."""
-    return int(graph.input.shape[0] * graph.input.shape[1]) if len(graph.input.shape) == 3 else 1
-
-
-def write_core(graph: Graph, build: Path) -> tuple[Path, Core, Ports]:
+def write_core(lowering: Lowering, build: Path) -> tuple[Path, Core, Ports]:
+    reason = refusal(lowering)
+    if reason:
+        raise StreamcnnError(reason)
+    graph = lowering.graph
     p = ports(graph)
-    core = flow.lower(plan(graph), p.in_c * p.in_elem_w, pixels(graph), p.n_logits)
+    core = flow.lower(plan(lowering), p.in_c * p.in_elem_w, p.pixels, p.n_logits)
     out = Path(build) / "rtl"
     if out.exists():
         shutil.rmtree(out)
@@ -74,7 +64,7 @@ def write_core(graph: Graph, build: Path) -> tuple[Path, Core, Ports]:
     for name, text in core.sources.items():
         (out / name).write_text(text)
     (out / f"{CORE}.v").write_text(render("network.v.j2", name=CORE, graph=graph.name,
-                                          result_depth=core.result_depth, pixels=pixels(graph),
+                                          result_depth=core.result_depth, pixels=p.pixels,
                                           blocks=core.blocks, ports=p))
     used = {b.module for b in core.blocks if f"{b.module}.v" not in core.sources}
     library = with_deps(used | set(RESULT_DEPS))
@@ -86,7 +76,7 @@ def write_core(graph: Graph, build: Path) -> tuple[Path, Core, Ports]:
     if (out / f"{WRAPPER}.v").is_file():
         files += [f"{m}.v" for m in WRAPPER_DEPS if m not in library] + [f"{WRAPPER}.v"]
     (out / "files.f").write_text("\n".join(files) + "\n")
-    info = {"core": CORE, "pixels": pixels(graph), "blocks": len(core.blocks),
+    info = {"core": CORE, "pixels": p.pixels, "blocks": len(core.blocks),
             "adders": core.adders, "pipeline_stages": sum(b.stages for b in core.blocks),
             "result_fifo": {"credits": core.result_credits, "depth": core.result_depth},
             "ports": p.__dict__}

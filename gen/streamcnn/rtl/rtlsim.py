@@ -18,7 +18,7 @@ import numpy as np
 from .. import assets
 from ..errors import StreamcnnError
 from ..ir import Graph
-from .project import Ports, ports
+from ..lower import Ports, ports
 
 TB = "tb_network.v"         # the network test bench, in sim/network/ (see streamcnn.assets)
 SIMULATORS = ("verilator", "icarus")
