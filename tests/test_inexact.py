@@ -37,6 +37,7 @@ def test_ptq_precision_comes_from_config():
     assert any(str(n.output.type) == "ap_fixed<10,4,AP_RND,AP_SAT>" for n in graph.nodes)
 
 
+@pytest.mark.slow          # a 16-bit SVHN model's front end: minutes
 def test_wide_outputs_get_a_rounded_affine_form():
     """16-bit outputs after a float BatchNorm would need 65,535 thresholds per channel: the
     front end rounds them to y = clip((a*M + B) >> S), checked here against the exact

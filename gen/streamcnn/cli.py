@@ -174,6 +174,20 @@ def cmd_bench(args):
         bench_synth(args.model, args.config)
 
 
+def cmd_scan(args):
+    from .scan import scan
+    from .scan.bench import bench_scan
+    if args.bench:
+        bench_scan(args.spec, args.bench)
+        return
+    from .scan.table import markdown
+    rows = scan(args.spec, args.output, args.workers, args.scheduler)
+    print("\n".join(markdown(rows)))
+    failed = [r["point"] for r in rows if any(k.endswith(".error") and v for k, v in r.items())]
+    print(f"{len(rows)} points -> {Path(args.output) / 'scan.csv'}, scan.json, scan.md"
+          + (f"; {len(failed)} with an error (first: {failed[0]})" if failed else ""))
+
+
 def cmd_demo(args):
     from .demo import demo
     demo(args.model, args.images, args.config)
@@ -339,6 +353,16 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--rtlsim-images", type=int, default=1000)
     b.add_argument("--sim", default="verilator", choices=("verilator", "icarus"))
     b.add_argument("--synth", action="store_true", help="also time Yosys synthesis")
+    sc = sub.add_parser("scan", help="a design-space scan (SPEC.yml: models x config grid x "
+                                     "steps) on Dask distributed")
+    sc.add_argument("spec")
+    sc.add_argument("-o", "--output", default="scan", help="folder of scan.csv, scan.json, "
+                                                          "plots and the per-step cache")
+    sc.add_argument("--workers", type=int, help="LocalCluster worker processes (default 2)")
+    sc.add_argument("--scheduler", help="an existing Dask scheduler, e.g. tcp://HOST:8786")
+    sc.add_argument("--bench", metavar="N,M", help="benchmark: the scan's wall time on N and "
+                                                   "on M local workers, fresh, side by side")
+    sc.set_defaults(func=cmd_scan)
     d = model_cmd("demo", cmd_demo, "QKeras -> golden model on images, compared bit for bit",
                   model_required=False)
     d.add_argument("--images", type=int, default=2000)
