@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import user_models  # noqa: E402
 
 DASK = Path(sys.executable).parent / "dask"
-VOLATILE = ("worker", "seconds")            # who ran a step and how long it took
+VOLATILE = ("worker", "seconds", "cached_modules")   # who ran a step, how long, from what cache
 
 
 @pytest.fixture(scope="module")

@@ -163,7 +163,8 @@ def synth(conv: dict) -> dict:
         s = run(build, "yosys", progress=False, jobs=1, cache=yosys_cache())
         t = s["timing"]
         return {**{k: s["totals"].get(k) for k in ("CLB_LUT", "FF", "DSP", "BRAM36")},
-                "fmax_mhz": t["fmax_mhz"], "verdict": t["verdict"]}
+                "fmax_mhz": t["fmax_mhz"], "verdict": t["verdict"],
+                "cached_modules": len(s["cached_modules"])}
 
 
 JOBS = {"convert": convert, "golden": golden, "csim": csim, "rtlsim": rtlsim, "synth": synth}

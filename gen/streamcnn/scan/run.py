@@ -9,7 +9,7 @@ from tqdm import tqdm
 
 from ..errors import StreamcnnError
 from .jobs import ARCHIVE, JOBS
-from .spec import NEEDS, Spec, load_spec
+from .spec import Spec, load_spec
 from .table import write_table
 
 
@@ -44,21 +44,17 @@ def _store(out: Path, point, step: str, result: dict) -> dict:
 
 
 def _submit(client, spec: Spec, point, todo: list[str]) -> dict:
-    """Futures of the steps still to run for one point (convert too if any needs it)."""
+    """Futures of the steps still to run for one point. Every other step needs the build,
+    so convert runs again (not gathered) where only its figures were cached."""
+    if not todo:
+        return {}
     model = point.model.read_bytes()
-    futures, conv = {}, None
-    tag = f"{point.key}"
-    if any(NEEDS.get(s) == "convert" for s in todo) or "convert" in todo:
-        conv = client.submit(JOBS["convert"], model, point.config(), key=f"convert-{tag}",
-                             pure=False)
-        if "convert" in todo:
-            futures["convert"] = conv
-    args = {"golden": (conv, model, spec.images), "csim": (conv, spec.images),
+    conv = client.submit(JOBS["convert"], model, point.config(), key=f"convert-{point.key}",
+                         pure=False)
+    args = {"convert": None, "golden": (conv, model, spec.images), "csim": (conv, spec.images),
             "rtlsim": (conv, spec.images), "synth": (conv,)}
-    for s in todo:
-        if s != "convert":
-            futures[s] = client.submit(JOBS[s], *args[s], key=f"{s}-{tag}", pure=False)
-    return futures
+    return {s: conv if s == "convert" else
+            client.submit(JOBS[s], *args[s], key=f"{s}-{point.key}", pure=False) for s in todo}
 
 
 def scan(spec_path, out, workers: int | None = None, scheduler: str | None = None,

@@ -29,7 +29,8 @@ def write_table(rows: list[dict], spec, out: Path, seconds: float) -> None:
 SUMMARY = (("golden vs QKeras", "golden.mismatches"), ("accuracy", "golden.accuracy"),
            ("csim mism.", "csim.mismatches"), ("latency", "rtlsim.latency"),
            ("II", "rtlsim.ii"), ("RTL mism.", "rtlsim.mismatches"), ("LUT", "synth.CLB_LUT"),
-           ("FF", "synth.FF"), ("DSP", "synth.DSP"), ("fmax (est.)", "synth.fmax_mhz"))
+           ("FF", "synth.FF"), ("DSP", "synth.DSP"), ("fmax (est.)", "synth.fmax_mhz"),
+           ("vs target clock", "synth.verdict"))
 
 
 def _cell(r: dict, key: str) -> str:
@@ -39,6 +40,8 @@ def _cell(r: dict, key: str) -> str:
     v = r.get(key)
     if v is None:
         return ""
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return str(v)
     return f"{v:,.4g}" if isinstance(v, float) else f"{v:,}"
 
 
@@ -80,9 +83,13 @@ def _pareto(rows, x: str, y: str, path: Path, maximise: bool) -> None:
     ax.scatter([p[0] for p in pts], [p[1] for p in pts], c="0.7", label="points")
     f = front([(p[0], p[1]) for p in pts], maximise)
     ax.plot([p[0] for p in f], [p[1] for p in f], "o-", c="C0", label="Pareto front")
-    for px, py, name in pts:
+    names: dict = {}
+    for px, py, name in pts:                  # one label per place, naming every point there
+        names.setdefault((px, py), []).append(name)
+    for (px, py), here in names.items():
         if (px, py) in f:
-            ax.annotate(name, (px, py), fontsize=6, xytext=(3, 3), textcoords="offset points")
+            ax.annotate("\n".join(here), (px, py), fontsize=6, xytext=(3, 3),
+                        textcoords="offset points")
     ax.set_xlabel(x)
     ax.set_ylabel(y)
     ax.legend(fontsize=7)
