@@ -31,22 +31,34 @@ def row(r: dict) -> str:
     ns, _ = clock_for_us(target(r), timing)       # the lower of target and estimated fmax
     us = "–" if lat is None else f"{lat * ns * 1e-3:.2f}"
     fmax = "–" if not timing else f"{timing['fmax_mhz']:.0f}"
-    return (f"| {r['variant'].upper()} | {_bits(r)} | {'yes' if r['pruned'] else 'no'} | "
+    name = r["variant"].upper() + ("³" if _stale(r) else "")
+    return (f"| {name} | {_bits(r)} | {'yes' if r['pruned'] else 'no'} | "
             f"{100 * r['float_accuracy']:.2f} | {100 * r['firmware_accuracy']:.2f} | "
             f"{_n(t.get('DSP'))} | {_n(t.get('CLB_LUT'))} | {_n(t.get('FF'))} | "
             f"{_n(t.get('BRAM36'))} | {_n(lat)} | {us} | {_n(sim.get('ii'))} | "
             f"{_n(sim.get('mismatches'))} | {fmax} |")
 
 
+def _stale(r: dict) -> bool:
+    """Synthesised before the timing estimate existed: an earlier core than this generator's."""
+    return bool(r.get("synth")) and not r["synth"].get("timing")
+
+
 def notes(records: list[dict]) -> list[str]:
-    """The table's footnotes: which clock the µs rest on, and what the fmax is."""
+    """The table's footnotes: which clock the µs rest on, what the fmax is, and which rows
+    describe an earlier core."""
     targets = ", ".join(sorted({str(target(r)) for r in records}))
+    stale = ([f"³ measured on an earlier core (before the timing restructuring: registered "
+              f"block boundaries, pipelined adders); not yet re-measured on this one "
+              f"(`make report ONLY={','.join(r['variant'] for r in records if _stale(r))}`)."]
+             if any(_stale(r) for r in records) else [])
     return ["¹ at the clock the design can meet: the lower of the target clock "
             f"({targets}) and the estimated fmax.",
             "² static timing ESTIMATE from the Yosys netlist (`streamcnn timing BUILD`): "
             "worst register-to-register path, UltraScale+ cell delays and a fan-out-dependent "
             "net delay, no placement or routing (model and sources: "
-            "`gen/streamcnn/synth/delay_model.py`); \"–\": not estimated, µs at the target."]
+            "`gen/streamcnn/synth/delay_model.py`); \"–\": not estimated, µs at the target.",
+            *stale]
 
 
 def target(r: dict) -> Target:
