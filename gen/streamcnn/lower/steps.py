@@ -1,5 +1,6 @@
 """The lowering pass: the graph as a list of steps, each a padding or a node's work, with
-the decisions both backends share. One handler per IR node type."""
+the decisions both backends share: padding and fill (_padding), work per frame (_items) and
+fold (_fold)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
