@@ -57,9 +57,12 @@ synth: gen
 # report: results/README.md and plots for every shipped model: RTL simulation and Yosys
 # synthesis, each cached in results/<model>.json under the hash of the Verilog measured.
 # A model whose Verilog changed is synthesised again (minutes each); ONLY=qp6,q6 limits that.
+# The jobs run on Dask: a LocalCluster here, or SCHEDULER=tcp://HOST:8786 (see README, Scans).
 ONLY ?=
+SCHEDULER ?=
 report: setup
-	$(BIN)/streamcnn report --models $(ZOO) -o results --readme README.md $(if $(ONLY),--only $(ONLY))
+	$(BIN)/streamcnn report --models $(ZOO) -o results --readme README.md $(if $(ONLY),--only $(ONLY)) \
+	  $(if $(SCHEDULER),--scheduler $(SCHEDULER))
 
 # The shipped model family on the synthetic set, in warm-start order (each Q<p> from the
 # next wider, each pruned model from its unpruned twin, AQ searched from BF); existing

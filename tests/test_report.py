@@ -69,7 +69,10 @@ def test_collect_measures_then_reuses(zoo, tmp_path, monkeypatch):
 def test_run_writes_table_and_plot(zoo, tmp_path):
     readme = tmp_path / "README.md"
     readme.write_text(f"# Tool\n\n## Results\n\n{BEGIN}\nold\n{END}\n\n## Next\n")
-    run(zoo, tmp_path / "out", tmp_path / "work", synthesise=False, readme=readme)
+    run(zoo, tmp_path / "out", tmp_path / "work", synthesise=False, readme=readme, workers=2)
+    on_dask = json.loads((tmp_path / "out" / "qp4.json").read_text())
+    here = collect("qp4", zoo, tmp_path / "here", tmp_path / "work2", synthesise=False)
+    assert on_dask == here and on_dask["rtlsim"]["mismatches"] == 0  # Dask job = in-process
     text = (tmp_path / "out" / "README.md").read_text()
     assert "| QP4 | 4 | yes | 50.00 | 50.00 |" in text
     top = readme.read_text()                   # its section replaced, the rest kept

@@ -150,7 +150,7 @@ def cmd_report(args):
     from .report.run import run
     only = [v.strip().lower() for v in args.only.split(",") if v.strip()] if args.only else None
     run(Path(args.models), Path(args.output), Path(args.work), only, not args.no_synth,
-        args.jobs, args.readme and Path(args.readme))
+        args.jobs, args.readme and Path(args.readme), args.workers, args.scheduler)
 
 
 def cmd_hls(args):
@@ -337,7 +337,12 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--only", help="comma-separated variants to (re)measure; others keep "
                                    "their recorded figures")
     rp.add_argument("--no-synth", action="store_true", help="skip models not yet synthesised")
-    rp.add_argument("--jobs", type=int, help=JOBS_HELP)
+    rp.add_argument("--jobs", type=int, help="Yosys runs at once per model (default: the "
+                                             "cores each Dask worker has to itself here)")
+    rp.add_argument("--workers", type=int, help="Dask LocalCluster worker processes: models "
+                                                "measured at once (default: one per core)")
+    rp.add_argument("--scheduler", help="run the jobs on an existing Dask scheduler, e.g. "
+                                        "tcp://HOST:8786 (workers keep their own Yosys cache)")
     rp.add_argument("--readme", help="also rewrite the results section of this README "
                                      "(between its results: begin/end marker lines)")
     rp.set_defaults(func=cmd_report)

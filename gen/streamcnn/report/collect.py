@@ -3,7 +3,7 @@ timing estimate from Yosys, cached under the sha256 of the Verilog they were mea
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 import json
 import shutil
 from pathlib import Path
@@ -24,25 +24,12 @@ def rtl_hash(build: Path) -> str:
     return h.hexdigest()
 
 
-def _rtlsim(build: Path, graph) -> dict:
-    from ..data import load
-    from ..golden import quantize_input
-    from ..rtl import rtlsim
-    from ..verify import check
-    x = quantize_input(graph, load("synth", "test", SIM_IMAGES)[0])
-    r = rtlsim.run(build, graph, x, progress=False)
-    return {"simulator": r.simulator, "images": len(x),
-            "mismatches": check(graph, x, r.logits_int, r.classes)["golden"].mismatched,
-            "latency": int(r.latency.max()), "ii": int(r.interval.max())}
-
-
-def _synth(build: Path, jobs: int | None, cache: Path) -> dict:
-    from ..synth import synth
-    s = synth(build, "yosys", progress=True, jobs=jobs, cache=cache)
+def synth_figures(s: dict) -> dict:
+    """The report's part of a Yosys run's full report (synth())."""
     keep = ("CLB_LUT", "LUT", "FF", "DSP", "BRAM36", "CARRY")
-    # seconds: this run's wall clock; with cached modules, less than a fresh run's.
     t = s["timing"]
     keep_path = ("delay_ns", "lut_levels", "carry_cells", "max_fanout", "blocks")
+    # seconds: the job's wall clock; with cached modules, less than a fresh run's.
     return {"tool": s["tool"], "version": s["version"], "seconds": s["seconds"],
             "cached_modules": len(s["cached_modules"]),
             "timing": {"estimate": True, "fmax_mhz": t["fmax_mhz"], "verdict": t["verdict"],
@@ -69,10 +56,21 @@ def unmeasured(name: str, models: Path) -> dict:
             "bits": v.bits, "pruned": v.pruned, "auto": v.auto}
 
 
-def collect(name: str, models: Path, out: Path, work: Path, synthesise: bool = True,
-            log=print, jobs: int | None = None) -> dict:
-    """OUT/<name>.json for models/<name>.h5, re-measured only where the Verilog changed."""
+@dataclass
+class Pending:
+    """A model's row so far, and the measurements still to make on its build."""
+    name: str
+    rec: dict
+    conv: dict | None = None            # the packed build (scan.jobs.pack) if todo
+    todo: list[str] = field(default_factory=list)      # of "rtlsim", "synth"
+
+
+def prepare(name: str, models: Path, out: Path, work: Path, synthesise: bool = True,
+            log=print) -> Pending:
+    """Convert models/<name>.h5 and reuse OUT/<name>.json's figures where the Verilog is
+    unchanged; what is left to measure is in `todo`."""
     from ..build import convert
+    from ..scan.jobs import pack
     from ..zoo.metrics import firmware_config
     from ..zoo.variants import variant
     models, out, work = Path(models), Path(out), Path(work)
@@ -87,18 +85,49 @@ def collect(name: str, models: Path, out: Path, work: Path, synthesise: bool = T
     path = out / f"{name}.json"
     old = json.loads(path.read_text()) if path.is_file() else {}
     same = old.get("rtl_sha256") == digest
-    rec = {**rec, "rtl_sha256": digest, "target": asdict(Target.of_build(build)),
-           "adders": json.loads((build / "rtl" / "core.json").read_text())["adders"]}
+    p = Pending(name, {**rec, "rtl_sha256": digest, "target": asdict(Target.of_build(build)),
+                       "adders": json.loads((build / "rtl" / "core.json").read_text())["adders"]})
     if same and "rtlsim" in old:
-        rec["rtlsim"] = old["rtlsim"]
+        p.rec["rtlsim"] = old["rtlsim"]
     else:
-        log(f"{name}: RTL simulation of {SIM_IMAGES} images")
-        rec["rtlsim"] = _rtlsim(build, graph)
+        p.todo.append("rtlsim")
     if same and "synth" in old and (old["synth"].get("timing") or not synthesise):
-        rec["synth"] = old["synth"]              # measured before timing: again, if allowed
+        p.rec["synth"] = old["synth"]              # measured before timing: again, if allowed
     elif synthesise:
-        log(f"{name}: Yosys synthesis (minutes; one bar step per module)")
-        rec["synth"] = _synth(build, jobs, work / YOSYS_CACHE)
+        p.todo.append("synth")
+    if p.todo:
+        log(f"{name}: to measure: {', '.join(p.todo)} (RTL simulation of {SIM_IMAGES} images; "
+            "Yosys synthesis takes minutes)")
+        p.conv = pack(build, graph)
+    return p
+
+
+def record(p: Pending, step: str, result: dict) -> None:
+    """A finished job's figures into the row; a failed job is the report's error."""
+    if "error" in result:
+        raise StreamcnnError(f"{p.name}: {step} failed: {result['error']}")
+    p.rec[step] = ({k: result[k] for k in ("simulator", "images", "mismatches", "latency", "ii")}
+                   if step == "rtlsim" else synth_figures(result))
+
+
+def save(p: Pending, out: Path) -> dict:
+    """OUT/<name>.json; a step not yet measured is left out, so the next run redoes it."""
+    out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(rec, indent=2) + "\n")
-    return rec
+    path = out / f"{p.name}.json"
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(p.rec, indent=2) + "\n")
+    tmp.replace(path)
+    return p.rec
+
+
+def collect(name: str, models: Path, out: Path, work: Path, synthesise: bool = True,
+            log=print, jobs: int | None = None) -> dict:
+    """OUT/<name>.json for models/<name>.h5, re-measured only where the Verilog changed,
+    with the jobs run here (run.run runs them on Dask)."""
+    from ..scan.jobs import rtlsim, synthesis
+    p = prepare(name, models, out, work, synthesise, log)
+    for step in p.todo:
+        record(p, step, rtlsim(p.conv, SIM_IMAGES, "synth") if step == "rtlsim" else
+               synthesis(p.conv, str(Path(work).resolve() / YOSYS_CACHE), jobs))
+    return save(p, out)

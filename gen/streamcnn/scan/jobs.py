@@ -73,23 +73,28 @@ def _inputs(graph, images: int):
     return grid_samples(graph.input, images, seed=0)
 
 
+def pack(build: Path, graph) -> dict:
+    """A convert result: the build as a .tar.gz and what the other steps need to know."""
+    import json
+    from ..build import rtl_skipped
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        for part in BUILD_PARTS:
+            if (build / part).exists():
+                tar.add(build / part, arcname=part)
+    core = build / "rtl" / "core.json"
+    adders = json.loads(core.read_text())["adders"] if core.is_file() else None
+    return {ARCHIVE: buf.getvalue(), "exact": graph.exact, "adders": adders,
+            "rtl_skipped": rtl_skipped(graph)}
+
+
 @job
 def convert(model: bytes, config: dict) -> dict:
-    import json
-    from ..build import convert as run, rtl_skipped
+    from ..build import convert as run
     from ..config import Config
     with _model_file(model) as path, tempfile.TemporaryDirectory() as tmp:
         build = Path(tmp) / "build"
-        graph = run(path, build, Config.from_dict(config, "scan point"))
-        buf = io.BytesIO()
-        with tarfile.open(fileobj=buf, mode="w:gz") as tar:
-            for part in BUILD_PARTS:
-                if (build / part).exists():
-                    tar.add(build / part, arcname=part)
-        core = build / "rtl" / "core.json"
-        adders = json.loads(core.read_text())["adders"] if core.is_file() else None
-        return {ARCHIVE: buf.getvalue(), "exact": graph.exact, "adders": adders,
-                "rtl_skipped": rtl_skipped(graph)}
+        return pack(build, run(path, build, Config.from_dict(config, "scan point")))
 
 
 @job
@@ -132,7 +137,9 @@ def _rtl(conv: dict):
 
 
 @job
-def rtlsim(conv: dict, images: int) -> dict:
+def rtlsim(conv: dict, images: int, dataset: str | None = None) -> dict:
+    """Latency, II and mismatches against the golden model on the point's inputs, or on the
+    first `images` test images of `dataset` (the report: the synthetic house numbers)."""
     from ..golden import quantize_input
     from ..ir import load_graph
     from ..rtl import rtlsim as run
@@ -140,10 +147,16 @@ def rtlsim(conv: dict, images: int) -> dict:
     _rtl(conv)
     with _unpacked(conv) as build:
         graph = load_graph(build / "ir.pkl")
-        x = quantize_input(graph, _inputs(graph, images))
+        if dataset:
+            from ..data import load
+            x = load(dataset, "test", images)[0]
+        else:
+            x = _inputs(graph, images)
+        x = quantize_input(graph, x)
         r = run.run(build, graph, x, progress=False)
         bad = check(graph, x, r.logits_int, r.classes)["golden"].mismatched
-        return {"mismatches": bad, "latency": int(r.latency.max()), "ii": int(r.interval.max())}
+        return {"simulator": r.simulator, "images": len(x), "mismatches": bad,
+                "latency": int(r.latency.max()), "ii": int(r.interval.max())}
 
 
 def yosys_cache() -> Path:
@@ -156,15 +169,27 @@ def yosys_cache() -> Path:
 
 
 @job
-def synth(conv: dict) -> dict:
+def synthesis(conv: dict, cache: str | None = None, jobs: int | None = 1) -> dict:
+    """Yosys on the whole build: synth()'s full report (resources per layer, the timing
+    estimate), with the per-module cache at `cache` or the worker's own; `jobs` Yosys runs
+    at once (None: one per core)."""
     from ..synth import synth as run
     _rtl(conv)
     with _unpacked(conv) as build:
-        s = run(build, "yosys", progress=False, jobs=1, cache=yosys_cache())
-        t = s["timing"]
-        return {**{k: s["totals"].get(k) for k in ("CLB_LUT", "FF", "DSP", "BRAM36")},
-                "fmax_mhz": t["fmax_mhz"], "verdict": t["verdict"],
-                "cached_modules": len(s["cached_modules"])}
+        return run(build, "yosys", progress=False, jobs=jobs,
+                   cache=Path(cache) if cache else yosys_cache())
+
+
+def synth(conv: dict) -> dict:
+    """The scan's synth step: totals, fmax and verdict of `synthesis`."""
+    s = synthesis(conv)
+    if "error" in s:
+        return s
+    t = s["timing"]
+    return {**{k: s["totals"].get(k) for k in ("CLB_LUT", "FF", "DSP", "BRAM36")},
+            "fmax_mhz": t["fmax_mhz"], "verdict": t["verdict"],
+            "cached_modules": len(s["cached_modules"]), "worker": s["worker"],
+            "seconds": s["seconds"]}
 
 
 JOBS = {"convert": convert, "golden": golden, "csim": csim, "rtlsim": rtlsim, "synth": synth}

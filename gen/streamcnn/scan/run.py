@@ -7,25 +7,10 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from ..errors import StreamcnnError
+from .cluster import client as _client
 from .jobs import ARCHIVE, JOBS
 from .spec import Spec, load_spec
 from .table import write_table
-
-
-def _client(workers: int | None, scheduler: str | None):
-    """A client of the scheduler at `scheduler`, or of a LocalCluster of `workers`
-    single-threaded worker processes on this machine (the jobs run simulators and Yosys,
-    which are processes of their own; one job per worker keeps memory bounded)."""
-    from distributed import Client, LocalCluster
-    if scheduler:
-        try:
-            return Client(scheduler, timeout=30), None
-        except (OSError, TimeoutError) as e:
-            raise StreamcnnError(f"--scheduler {scheduler}: cannot connect ({e})") from None
-    cluster = LocalCluster(n_workers=workers or 2, threads_per_worker=1, processes=True,
-                           dashboard_address=None)
-    return Client(cluster), cluster
 
 
 def _cached(out: Path, point, step: str) -> dict | None:
