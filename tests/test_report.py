@@ -98,3 +98,21 @@ def test_unmeasured_model_gets_a_row(zoo, tmp_path):
     text = (tmp_path / "out" / "README.md").read_text()
     assert "| QP6 | 6 | yes | 90.00 | 90.00 | – | – | – | – | – | – | – | – |" in text
     assert not (tmp_path / "out" / "qp6.json").exists()
+
+
+def test_left_out_model_is_marked_when_its_verilog_changed(zoo, tmp_path):
+    """A model --only leaves out keeps its figures; they are marked (³) once the generator
+    writes other Verilog for it than they were measured on."""
+    import shutil
+    models, out, work = tmp_path / "models", tmp_path / "out", tmp_path / "work"
+    shutil.copytree(zoo, models)
+    for ext in ("h5", "json"):
+        shutil.copy(models / f"qp4.{ext}", models / f"qp6.{ext}")
+    rec = collect("qp6", models, out, work, synthesise=False)
+    run(models, out, work, only=["qp4"], synthesise=False)
+    assert "| QP6 | 6 |" in (out / "README.md").read_text()        # measured on this Verilog
+    (out / "qp6.json").write_text(json.dumps({**rec, "rtl_sha256": "0" * 64}))
+    run(models, out, work, only=["qp4"], synthesise=False)
+    text = (out / "README.md").read_text()
+    assert "| QP6³ | 6 |" in text and "`make report ONLY=qp6`" in text
+    assert json.loads((out / "qp6.json").read_text())["rtl_sha256"] == "0" * 64   # kept as is

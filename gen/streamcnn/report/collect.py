@@ -66,11 +66,11 @@ class Pending:
 
 
 def prepare(name: str, models: Path, out: Path, work: Path, synthesise: bool = True,
-            log=print) -> Pending:
+            log=print, pack: bool = True) -> Pending:
     """Convert models/<name>.h5 and reuse OUT/<name>.json's figures where the Verilog is
-    unchanged; what is left to measure is in `todo`."""
+    unchanged; what is left to measure is in `todo` (with the packed build if `pack`)."""
     from ..build import convert
-    from ..scan.jobs import pack
+    from ..scan import jobs
     from ..zoo.metrics import firmware_config
     from ..zoo.variants import variant
     models, out, work = Path(models), Path(out), Path(work)
@@ -98,7 +98,7 @@ def prepare(name: str, models: Path, out: Path, work: Path, synthesise: bool = T
     if p.todo:
         log(f"{name}: to measure: {', '.join(p.todo)} (RTL simulation of {SIM_IMAGES} images; "
             "Yosys synthesis takes minutes)")
-        p.conv = pack(build, graph)
+        p.conv = jobs.pack(build, graph) if pack else None
     return p
 
 

@@ -40,16 +40,17 @@ def row(r: dict) -> str:
 
 
 def _stale(r: dict) -> bool:
-    """Synthesised before the timing estimate existed: an earlier core than this generator's."""
-    return bool(r.get("synth")) and not r["synth"].get("timing")
+    """Measured on other Verilog than this generator writes for the model now (report.run
+    converts it to find out), or synthesised before the timing estimate existed."""
+    return r.get("stale", False) or (bool(r.get("synth")) and not r["synth"].get("timing"))
 
 
 def notes(records: list[dict]) -> list[str]:
     """The table's footnotes: which clock the µs rest on, what the fmax is, and which rows
     describe an earlier core."""
     targets = ", ".join(sorted({str(target(r)) for r in records}))
-    stale = ([f"³ measured on an earlier core (before the timing restructuring: registered "
-              f"block boundaries, pipelined adders); not yet re-measured on this one "
+    stale = ([f"³ measured on Verilog an earlier version of the generator wrote for the "
+              f"model; not yet re-measured on what it writes now "
               f"(`make report ONLY={','.join(r['variant'] for r in records if _stale(r))}`)."]
              if any(_stale(r) for r in records) else [])
     return ["¹ at the clock the design can meet: the lower of the target clock "

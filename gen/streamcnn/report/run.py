@@ -70,6 +70,17 @@ def measure(pending: list[Pending], out: Path, work: Path, workers: int | None =
         raise StreamcnnError("; ".join(errors))
 
 
+def _left_out(name: str, models: Path, out: Path, work: Path) -> dict:
+    """A model --only left out: its earlier figures, marked stale if this generator writes
+    other Verilog for it now (converted to find out), or a row of "–" if never measured."""
+    path = out / f"{name}.json"
+    if not path.is_file():
+        return unmeasured(name, models)
+    old = json.loads(path.read_text())
+    p = prepare(name, models, out, work, synthesise=False, log=lambda _: None, pack=False)
+    return {**old, "stale": True} if "rtlsim" in p.todo else old
+
+
 def run(models: Path, out: Path, work: Path, only: list[str] | None = None,
         synthesise: bool = True, jobs: int | None = None, readme: Path | None = None,
         workers: int | None = None, scheduler: str | None = None) -> list[dict]:
@@ -90,11 +101,7 @@ def run(models: Path, out: Path, work: Path, only: list[str] | None = None,
             save(p, out)
     measure([p for p in pending if p.todo], out, work, workers, scheduler, jobs)
     measured = {p.name: p.rec for p in pending}
-    records = []
-    for v in shipped:                          # a model left out: its earlier figures, or "–"
-        path = out / f"{v}.json"
-        records.append(measured.get(v) or (json.loads(path.read_text()) if path.is_file()
-                                           else unmeasured(v, models)))
+    records = [measured.get(v) or _left_out(v, models, out, work) for v in shipped]
     names = plot(records, out)
     (out / "README.md").write_text(markdown(records, names))
     if readme is not None:
