@@ -53,7 +53,23 @@ def zoo(tmp_path_factory):
     return d
 
 
-def test_collect_measures_then_reuses(zoo, tmp_path, monkeypatch):
+@pytest.fixture(scope="module")
+def reported(zoo, tmp_path_factory):
+    """`run` over the zoo, its RTL simulation a job on a two-worker Dask LocalCluster:
+    the results and work folders, copied by each test that changes them."""
+    d = tmp_path_factory.mktemp("reported")
+    run(zoo, d / "out", d / "work", synthesise=False, workers=2)
+    return d
+
+
+def _copy(reported, tmp_path):
+    import shutil
+    for sub in ("out", "work"):
+        shutil.copytree(reported / sub, tmp_path / sub)
+    return tmp_path / "out", tmp_path / "work"
+
+
+def test_collect_measures_then_reuses(zoo, reported, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)           # relative folders, as `make report` passes them
     said = []
     r = collect("qp4", zoo, Path("out"), Path("work"), synthesise=False, log=said.append)
@@ -64,16 +80,16 @@ def test_collect_measures_then_reuses(zoo, tmp_path, monkeypatch):
     again = collect("qp4", zoo, Path("out"), Path("work"), synthesise=False, log=said.append)
     assert said == [] and again["rtlsim"] == r["rtlsim"]       # same Verilog: from the cache
     assert json.loads((tmp_path / "out" / "qp4.json").read_text()) == again
+    on_dask = json.loads((reported / "out" / "qp4.json").read_text())
+    assert on_dask == r                                        # the Dask job = in-process
 
 
-def test_run_writes_table_and_plot(zoo, tmp_path):
+def test_run_writes_table_and_plot(zoo, reported, tmp_path):
+    out, work = _copy(reported, tmp_path)
     readme = tmp_path / "README.md"
     readme.write_text(f"# Tool\n\n## Results\n\n{BEGIN}\nold\n{END}\n\n## Next\n")
-    run(zoo, tmp_path / "out", tmp_path / "work", synthesise=False, readme=readme, workers=2)
-    on_dask = json.loads((tmp_path / "out" / "qp4.json").read_text())
-    here = collect("qp4", zoo, tmp_path / "here", tmp_path / "work2", synthesise=False)
-    assert on_dask == here and on_dask["rtlsim"]["mismatches"] == 0  # Dask job = in-process
-    text = (tmp_path / "out" / "README.md").read_text()
+    run(zoo, out, work, synthesise=False, readme=readme)        # measured: nothing to run
+    text = (out / "README.md").read_text()
     assert "| QP4 | 4 | yes | 50.00 | 50.00 |" in text
     top = readme.read_text()                   # its section replaced, the rest kept
     assert top.startswith("# Tool\n\n## Results\n\n" + BEGIN) and top.endswith(END + "\n\n## Next\n")
@@ -81,34 +97,38 @@ def test_run_writes_table_and_plot(zoo, tmp_path):
     assert "![resources_vs_bits.png](out/resources_vs_bits.png)" in top
     readme.write_text("# Tool\n")
     with pytest.raises(StreamcnnError, match="README.md: no results section"):
-        run(zoo, tmp_path / "out", tmp_path / "work", synthesise=False, readme=readme)
-    assert (tmp_path / "out" / "resources_vs_bits.png").stat().st_size > 10_000
+        run(zoo, out, work, synthesise=False, readme=readme)
+    assert (out / "resources_vs_bits.png").stat().st_size > 10_000
     with pytest.raises(StreamcnnError, match="--only q5: not a shipped model"):
-        run(zoo, tmp_path / "out", tmp_path / "work", only=["q5"])
+        run(zoo, out, work, only=["q5"])
 
 
-def test_unmeasured_model_gets_a_row(zoo, tmp_path):
+def test_unmeasured_model_gets_a_row(zoo, reported, tmp_path):
     """A shipped model left out by --only and never measured still has its row, all "–"."""
     import shutil
+    out, work = _copy(reported, tmp_path)
     models = tmp_path / "models"
     shutil.copytree(zoo, models)
     (models / "qp6.h5").write_bytes(b"")                       # not read: not measured
     (models / "qp6.json").write_text(json.dumps({"test_accuracy": 0.9, "firmware_accuracy": 0.9}))
-    run(models, tmp_path / "out", tmp_path / "work", only=["qp4"], synthesise=False)
-    text = (tmp_path / "out" / "README.md").read_text()
+    run(models, out, work, only=["qp4"], synthesise=False)
+    text = (out / "README.md").read_text()
     assert "| QP6 | 6 | yes | 90.00 | 90.00 | – | – | – | – | – | – | – | – |" in text
-    assert not (tmp_path / "out" / "qp6.json").exists()
+    assert not (out / "qp6.json").exists()
 
 
-def test_left_out_model_is_marked_when_its_verilog_changed(zoo, tmp_path):
+def test_left_out_model_is_marked_when_its_verilog_changed(zoo, reported, tmp_path):
     """A model --only leaves out keeps its figures; they are marked (³) once the generator
-    writes other Verilog for it than they were measured on."""
+    writes other Verilog for it than they were measured on. Here qp6 is qp4's model file,
+    so qp4's figures are qp6's on the same Verilog."""
     import shutil
-    models, out, work = tmp_path / "models", tmp_path / "out", tmp_path / "work"
+    out, work = _copy(reported, tmp_path)
+    models = tmp_path / "models"
     shutil.copytree(zoo, models)
     for ext in ("h5", "json"):
         shutil.copy(models / f"qp4.{ext}", models / f"qp6.{ext}")
-    rec = collect("qp6", models, out, work, synthesise=False)
+    rec = {**json.loads((out / "qp4.json").read_text()), "variant": "qp6", "bits": 6}
+    (out / "qp6.json").write_text(json.dumps(rec))
     run(models, out, work, only=["qp4"], synthesise=False)
     assert "| QP6 | 6 |" in (out / "README.md").read_text()        # measured on this Verilog
     (out / "qp6.json").write_text(json.dumps({**rec, "rtl_sha256": "0" * 64}))

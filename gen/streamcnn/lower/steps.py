@@ -45,6 +45,7 @@ class Work:
     items: int                             # windows (conv, pool) or vectors it computes per frame
     reuse: int = 1                         # multiplications per multiplier (conv, dense)
     strategy: str = "Latency"
+    interval: int = 1                      # fewest cycles between two of its items
 
 
 @dataclass
@@ -59,6 +60,7 @@ class Lowering:
 def lower(graph: Graph, config: Config | None = None) -> Lowering:
     config = config or Config.default()
     out = Lowering(graph)
+    frame = stream_of(graph.input).words
     for node in graph.nodes:
         shape = node.input.shape
         pad = _padding(node)
@@ -68,9 +70,16 @@ def lower(graph: Graph, config: Config | None = None) -> Lowering:
                 continue
             shape = pad.padded
         reuse, strategy = _fold(node, config)
+        items = _items(node)
         out.steps.append(Work(node, shape, stream_of(node.input), stream_of(node.output),
-                              _items(node), reuse, strategy))
+                              items, reuse, strategy, _interval(items, frame)))
     return out
+
+
+def _interval(items: int, frame: int) -> int:
+    """Fewest cycles between two items of a node: a frame's input words (one a clock at most)
+    for one item a frame; else 1, as windows of a row can come back to back."""
+    return frame if items == 1 else 1
 
 
 def _padding(node: Node) -> Pad | None:

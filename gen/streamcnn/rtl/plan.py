@@ -13,25 +13,8 @@ from ..fixed import FixedType
 from ..names import VERILOG_KEYWORDS, Identifiers
 from ..lower import Lowering, Pad, Work, stream_of
 from .blocks import Block, Core
-from .verilog import mac_module
-
-
-LITERAL_BITS = 1024       # Icarus' scanner rejects tokens of a few ten thousand characters
-
-
-def vec(values, w: int) -> str:
-    """A packed vector literal, element 0 in the low bits, two's complement per element;
-    long ones as a concatenation of 1,024-bit pieces."""
-    word, total = 0, w * len(values)
-    for i, v in enumerate(values):
-        word |= (int(v) % (1 << w)) << (i * w)
-    if total <= LITERAL_BITS:
-        return f"{total}'h{word:x}"
-    pieces = []
-    for lo in range(0, total, LITERAL_BITS):
-        n = min(LITERAL_BITS, total - lo)
-        pieces.append(f"{n}'h{(word >> lo) & ((1 << n) - 1):x}")
-    return "{" + ", ".join(reversed(pieces)) + "}"
+from .folded import folded_dense_module
+from .verilog import mac_module, vec
 
 
 class Planner:
@@ -137,7 +120,17 @@ class Planner:
 
     def _dense(self, work: Work):
         node = work.node
-        self._mac(node, node.weights, node.bias, node.input.type, node.output.type)
+        if work.reuse == 1:
+            self._mac(node, node.weights, node.bias, node.input.type, node.output.type)
+            return
+        name = self.ident(node.name + "_fold")
+        text, cycles, adders = folded_dense_module(
+            name, node.name, node.weights, node.bias, node.input.type.width,
+            node.input.type.signed, node.output.type.width, work.reuse)
+        self.core.sources[name + ".v"] = text
+        self.core.adders += adders
+        self._add(name, name, {}, node.weights.shape[1] * node.output.type.width, node.name,
+                  stages=cycles)
 
     def _requant(self, work: Work):
         node = work.node

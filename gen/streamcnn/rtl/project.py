@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 from ..errors import StreamcnnError
-from ..ir import Softmax
+from ..ir import Dense, Softmax
 from ..lower import Lowering, Ports, ports
 from . import flow
 from .blocks import Core
@@ -44,9 +44,14 @@ def refusal(lowering: Lowering) -> str | None:
         if isinstance(w.node, Softmax):
             return (f"Softmax: true: {HLS_ONLY}; the Verilog backend has no softmax "
                     "(convert with Softmax: false for BUILD/rtl)")
-        if w.reuse > 1:
+        if w.reuse > 1 and not isinstance(w.node, Dense):
             return (f"layer '{w.node.name}': ReuseFactor {w.reuse}: {HLS_ONLY}; the Verilog "
-                    "backend builds every layer fully parallel (ReuseFactor 1)")
+                    "backend folds dense layers only and builds this one fully parallel "
+                    "(ReuseFactor 1)")
+        if w.reuse > 1 and w.reuse + 1 > w.interval:
+            return (f"layer '{w.node.name}': ReuseFactor {w.reuse}: {HLS_ONLY}; folded, it "
+                    f"needs {w.reuse + 1} cycles a vector, but a vector can come every "
+                    f"{w.interval} cycle(s)")
     return None
 
 

@@ -23,6 +23,24 @@ def render(template: str, **ctx) -> str:
     return _env().get_template(template).render(**ctx)
 
 
+LITERAL_BITS = 1024       # Icarus' scanner rejects tokens of a few ten thousand characters
+
+
+def vec(values, w: int) -> str:
+    """A packed vector literal, element 0 in the low bits, two's complement per element;
+    long ones as a concatenation of 1,024-bit pieces."""
+    word, total = 0, w * len(values)
+    for i, v in enumerate(values):
+        word |= (int(v) % (1 << w)) << (i * w)
+    if total <= LITERAL_BITS:
+        return f"{total}'h{word:x}"
+    pieces = []
+    for lo in range(0, total, LITERAL_BITS):
+        n = min(LITERAL_BITS, total - lo)
+        pieces.append(f"{n}'h{(word >> lo) & ((1 << n) - 1):x}")
+    return "{" + ", ".join(reversed(pieces)) + "}"
+
+
 @dataclass
 class Named:
     name: str
@@ -71,13 +89,62 @@ def _shifted(name: str, w_src: int, k: int, w: int) -> str:
     return _resize(name, w_src, w - k) + (f", {k}'d0" if k else "")
 
 
-def _input(i: int, in_w: int, signed: bool, w: int) -> str:
-    """Input i of the packed word as a w-bit two's complement value (or its low w bits)."""
+def _input(i: int, in_w: int, signed: bool, w: int, src: str = "s_axis_tdata") -> str:
+    """Input i of the packed word `src` as a w-bit two's complement value (or its low w bits)."""
     lo = i * in_w
     if w <= in_w:
-        return f"s_axis_tdata[{lo + w - 1}:{lo}]"
-    top = f"{{{w - in_w}{{s_axis_tdata[{lo + in_w - 1}]}}}}" if signed else f"{w - in_w}'d0"
-    return f"{{{top}, s_axis_tdata[{lo + in_w - 1}:{lo}]}}"
+        return f"{src}[{lo + w - 1}:{lo}]"
+    top = f"{{{w - in_w}{{{src}[{lo + in_w - 1}]}}}}" if signed else f"{w - in_w}'d0"
+    return f"{{{top}, {src}[{lo + in_w - 1}:{lo}]}}"
+
+
+def input_range(in_w: int, signed: bool) -> tuple[int, int]:
+    return (-(1 << (in_w - 1)), (1 << (in_w - 1)) - 1) if signed else (0, (1 << in_w) - 1)
+
+
+class ShiftedInputs:
+    """Leaf terms of a constant-weight MAC: +-(x[src] << shift), or a constant."""
+    def __init__(self, x_lo: int, x_hi: int, x_w: int):
+        self.x_lo, self.x_hi, self.x_w = x_lo, x_hi, x_w
+
+    def range(self, t: mac.Term) -> tuple[int, int]:
+        a, b = ((t.value, t.value) if t.src < 0 else (self.x_lo << t.shift, self.x_hi << t.shift))
+        return (a, b) if t.sign > 0 else (-b, -a)
+
+    def zeros(self, t: mac.Term, w: int) -> int:
+        return _zeros((t.sign * t.value) % (1 << w)) if t.src < 0 else t.shift
+
+    def operand(self, t: mac.Term, tz: int, w: int) -> str | int:
+        """The term without its sign, >> tz, on w bits (an int for a constant)."""
+        if t.src < 0:
+            return t.value >> tz
+        return "{" + _shifted(f"x{t.src}", self.x_w, t.shift - tz, w) + "}"
+
+
+def tree_sums(o: int, tr: mac.Tree, leaf, acc_w: int, levels: list[list[Named]]) -> Named:
+    """Output o's adder tree as Named sums appended per level to `levels`; returns the root.
+    `leaf` gives each leaf term's range, known low zero bits and operand text."""
+    prev = []                        # (name, width, lo, hi, low zero bits) of the level below
+    for j, g in enumerate(tr.leaves):
+        lo = sum(leaf.range(t)[0] for t in g)
+        hi = sum(leaf.range(t)[1] for t in g)
+        w = min(signed_width(lo, hi), acc_w)
+        tz = min([w - 1] + [leaf.zeros(t, w) for t in g])
+        ops = [(t.sign, leaf.operand(t, tz, w - tz)) for t in g]
+        levels[0].append(Named(f"y{o}_0_{j}", _low_zeros(_sum(ops, w - tz), tz), w))
+        prev.append((levels[0][-1].name, w, lo, hi, tz))
+    for lv, groups in enumerate(tr.levels, 1):
+        cur = []
+        for j, g in enumerate(groups):
+            lo = sum(prev[k][2] if sg > 0 else -prev[k][3] for sg, k in g)
+            hi = sum(prev[k][3] if sg > 0 else -prev[k][2] for sg, k in g)
+            w = min(signed_width(lo, hi), acc_w)
+            tz = min([w - 1] + [prev[k][4] for _, k in g])
+            ops = [(sg, "{" + _part(prev[k][0], prev[k][1], tz, w - tz) + "}") for sg, k in g]
+            levels[lv].append(Named(f"y{o}_{lv}_{j}", _low_zeros(_sum(ops, w - tz), tz), w))
+            cur.append((levels[lv][-1].name, w, lo, hi, tz))
+        prev = cur
+    return Named(prev[0][0], "", prev[0][1])
 
 
 def _sum(parts: list[tuple[int, str | int]], w: int) -> str:
@@ -113,39 +180,15 @@ def mac_module(name: str, layer: str, weights: np.ndarray, bias: np.ndarray | No
     bits that can only ever hold sign copies."""
     trees, depth = mac.build(np.asarray(weights, np.int64), bias)
     used = sorted({t.src for tr in trees for g in tr.leaves for t in g if t.src >= 0})
-    x_lo, x_hi = (-(1 << (in_w - 1)), (1 << (in_w - 1)) - 1) if in_signed else (0, (1 << in_w) - 1)
+    x_lo, x_hi = input_range(in_w, in_signed)
     x_w = min(signed_width(x_lo, x_hi), acc_w)
     inputs = [Named(f"x{i}", _input(i, in_w, in_signed, x_w), x_w) for i in used]
     levels: list[list[Named]] = [[] for _ in range(depth)]    # sums per adder level
+    leaf = ShiftedInputs(x_lo, x_hi, x_w)
     outputs = []
     for o, tr in enumerate(trees):
-        prev = []                        # (name, width, lo, hi, low zero bits) of the level below
-        for j, g in enumerate(tr.leaves):
-            lo = hi = 0
-            for t in g:
-                a, b = (t.value, t.value) if t.src < 0 else (x_lo << t.shift, x_hi << t.shift)
-                a, b = (a, b) if t.sign > 0 else (-b, -a)
-                lo, hi = lo + a, hi + b
-            w = min(signed_width(lo, hi), acc_w)
-            tz = min([w - 1] + [_zeros((t.sign * t.value) % (1 << w)) if t.src < 0 else t.shift
-                                for t in g])
-            ops = [(t.sign, t.value >> tz) if t.src < 0 else
-                   (t.sign, "{" + _shifted(f"x{t.src}", x_w, t.shift - tz, w - tz) + "}")
-                   for t in g]
-            levels[0].append(Named(f"y{o}_0_{j}", _low_zeros(_sum(ops, w - tz), tz), w))
-            prev.append((levels[0][-1].name, w, lo, hi, tz))
-        for lv, groups in enumerate(tr.levels, 1):
-            cur = []
-            for j, g in enumerate(groups):
-                lo = sum(prev[k][2] if sg > 0 else -prev[k][3] for sg, k in g)
-                hi = sum(prev[k][3] if sg > 0 else -prev[k][2] for sg, k in g)
-                w = min(signed_width(lo, hi), acc_w)
-                tz = min([w - 1] + [prev[k][4] for _, k in g])
-                ops = [(sg, "{" + _part(prev[k][0], prev[k][1], tz, w - tz) + "}") for sg, k in g]
-                levels[lv].append(Named(f"y{o}_{lv}_{j}", _low_zeros(_sum(ops, w - tz), tz), w))
-                cur.append((levels[lv][-1].name, w, lo, hi, tz))
-            prev = cur
-        outputs.append(Named(f"out{o}", _resize(prev[0][0], prev[0][1], acc_w), acc_w))
+        root = tree_sums(o, tr, leaf, acc_w, levels)
+        outputs.append(Named(f"out{o}", _resize(root.name, root.width, acc_w), acc_w))
     n_adders = mac.adders(trees)
     # Each level: its sums and whether they are registers.
     per_level = [{"sums": sums, "registered": reg} for sums, reg in zip(levels, mac.registered(depth))]
