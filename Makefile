@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 MODEL  ?=
 ARGS   ?=
 
-.PHONY: setup test test-slow demo bench gen sim synth report models clean
+.PHONY: setup test test-slow demo bench bench-fold gen sim synth report models clean
 
 setup: $(STAMP)
 
@@ -32,6 +32,12 @@ demo: setup
 
 bench: setup
 	$(BIN)/streamcnn bench --csim $(MODEL)
+
+# bench-fold: the default config's folding (ReuseFactor: auto) against fully parallel on the
+# trained SVHN QP6 (or MODEL=...): Yosys LUT/FF/DSP, estimated fmax, simulated latency and II
+bench-fold: setup
+	$(BIN)/streamcnn bench --images 1000 --fold --cache build/report/yosys-cache \
+		$(if $(MODEL),$(MODEL),models/qp6.h5)
 
 # gen: the default model (or MODEL=...) -> BUILD/ (IR, HLS project, Verilog core);
 # sim: RTL simulation of 1,000 synthetic SVHN test images (or, for MODEL=..., 1,000 inputs on

@@ -12,7 +12,7 @@ from streamcnn.config import Config
 from streamcnn.errors import StreamcnnError
 from streamcnn.frontend import from_keras
 from streamcnn.hls.project import context
-from streamcnn.ir import Conv2D, Pool2D, ZeroPad2D
+from streamcnn.ir import Conv2D, Dense, Pool2D, ZeroPad2D
 from streamcnn.lower import Pad, Work, lower
 from streamcnn.rtl.plan import plan
 from streamcnn.rtl.project import write_core
@@ -102,7 +102,8 @@ def test_folded_layers_get_hls_only_and_a_note_not_a_silent_parallel_core(tmp_pa
     assert (tmp_path / "b" / "hls" / "firmware" / "network.cpp").is_file()
     assert not (tmp_path / "b" / "rtl").exists()
     note = rtl_skipped(g)
-    assert note and "layer 'conv1': ReuseFactor 2" in note and "fully parallel" in note
+    assert note and "layer 'conv1': ReuseFactor 2" in note
+    assert "needs 2 cycles a window, but a window can come every 1 cycle" in note
     with pytest.raises(StreamcnnError, match="layer 'conv1': ReuseFactor 2"):
         write_core(lower(g, cfg), tmp_path / "c")
     from streamcnn.cli import main
@@ -118,3 +119,54 @@ def test_unfolded_build_records_the_input_stream(graph, tmp_path):
     rtl, _, p = write_core(lower(graph), tmp_path)
     info = json.loads((rtl / "core.json").read_text())
     assert info["pixels"] == graph.input.shape[0] * graph.input.shape[1] == p.pixels
+
+
+@pytest.fixture(scope="module")
+def svhn():
+    from streamcnn.zoo import untrained_svhn
+    return from_keras(untrained_svhn(6, pruned=True), Config.default())
+
+
+def test_rates_follow_the_strides(svhn):
+    """At one pixel a clock, a stride-s window needs s new pixels of its row: conv1 may get
+    a window every cycle, pool1 (stride 2) every 2, conv2 likewise, pool2 and conv3 every 4,
+    pool3 every 8; a dense layer gets one vector a frame (32 x 32 pixels)."""
+    parallel = Config.from_dict({"Model": {"ReuseFactor": 1}})
+    got = {w.node.name: w.interval for w in lower(svhn, parallel).works()
+           if isinstance(w.node, (Conv2D, Pool2D, Dense))}
+    assert got == {"conv1": 1, "pool1": 2, "conv2": 2, "pool2": 4, "conv3": 4, "pool3": 8,
+                   "dense1": 1024, "dense2": 1024, "output": 1024}
+
+
+def test_dense_after_flatten_takes_the_pixels_as_they_come(svhn):
+    """dense1 folded by 8 over the 2 x 2 pixels of 24 channels: 2 steps a pixel, no collect;
+    by 6 (not a multiple of 4 pixels) it takes the collected vector."""
+    for reuse, words, steps in ((8, 4, 2), (6, 1, 6)):
+        cfg = Config.from_dict({"Model": {"ReuseFactor": 1},
+                                "LayerName": {"dense1": {"ReuseFactor": reuse}}})
+        works = {w.node.name: w for w in lower(svhn, cfg).works()}
+        d, f = works["dense1"], works["flatten"]
+        assert (d.input.words, d.input.values, d.steps) == (words, 96 // words, steps)
+        assert f.output == d.input
+        blocks = [b.module for b in plan(lower(svhn, cfg)).blocks]
+        assert ("stream_collect" in blocks) == (words == 1)
+
+
+def test_auto_folds_within_the_budget_and_the_rates(svhn):
+    """ReuseFactor: auto (the default): every fold fits between two of the layer's items and
+    the estimated added cycles (R + 1 a fold; S + 1 for S steps a pixel) stay in the
+    budget; a zero budget builds everything fully parallel."""
+    for budget, cycles in (("2%", 20), (40, 40), (0, 0)):
+        cfg = Config.from_dict({"LatencyBudget": budget})
+        assert cfg.budget_cycles(1024) == cycles
+        works = lower(svhn, cfg).works()
+        folded = [w for w in works if w.reuse > 1]
+        assert all(w.auto and w.steps <= w.interval for w in folded)
+        assert sum(w.steps + 1 for w in folded) <= cycles
+        assert bool(folded) == (cycles > 0)
+
+
+@pytest.mark.parametrize("bad", ["fast", -1, "x%", True])
+def test_a_bad_latency_budget_is_refused_in_one_line(bad):
+    with pytest.raises(StreamcnnError, match=r"<config>: LatencyBudget: expected cycles"):
+        Config.from_dict({"LatencyBudget": bad})

@@ -89,6 +89,7 @@ def small(tmp_path_factory):
     return build, synth(build, progress=False)
 
 
+@pytest.mark.xdist_group("synth_small")     # one worker builds the shared fixture
 def test_small_design(small):
     build, s = small
     t = s["totals"]
@@ -116,6 +117,7 @@ def whole_run_cells(build: Path, top: str) -> dict:
             if v and k.lstrip("\\") not in modules}
 
 
+@pytest.mark.xdist_group("synth_small")
 def test_module_runs_equal_one_run(small):
     """The per-module runs give the cells of one Yosys run over the whole design: every
     register, carry and DSP exactly; LUTs and MUXFs within 1% (ABC's mapping depends on the

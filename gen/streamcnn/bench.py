@@ -104,3 +104,52 @@ def bench_synth(model, config=None):
     with tempfile.TemporaryDirectory() as tmp:
         write_core(lower(graph, Config.load(config)), Path(tmp))
         return run(Path(tmp))
+
+
+def bench_fold(model, images: int, config=None, cache=None, simulator: str = "verilator"):
+    """The model folded as its config says (ReuseFactor: auto by default) against the same
+    model fully parallel, side by side in one run: each layer's reuse factor, Yosys LUT, FF
+    and DSP with the timing estimate, and the latency, II and mismatches RTL simulation
+    measures (every output checked against the golden model)."""
+    import tempfile
+    from pathlib import Path
+    import numpy as np
+    from .data import grid_samples
+    from .golden import quantize_input
+    from .lower import lower
+    from .rtl import rtlsim
+    from .rtl.project import write_core
+    from .synth import synth
+    from .verify import check
+    _, graph, _ = load_or_default(model, config)
+    cfg = Config.load(config)
+    x = quantize_input(graph, grid_samples(graph.input, images, seed=7))
+    rows = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, c in (("as configured", cfg), ("fully parallel", cfg.fully_parallel())):
+            build = Path(tmp) / name.replace(" ", "_")
+            low = lower(graph, c)
+            write_core(low, build)
+            c.target.save(build)
+            r = rtlsim.run(build, graph, x, simulator, progress=False)
+            s = synth(build, progress=False, cache=cache)
+            rows[name] = {"reuse": {w.node.name: w.reuse for w in low.works() if w.reuse > 1},
+                          "latency": int(r.latency.max()), "ii": int(np.max(r.interval)),
+                          "mismatches": check(graph, x, r.logits_int)["golden"].mismatched,
+                          **{k: s["totals"][k] for k in ("CLB_LUT", "FF", "DSP")},
+                          "fmax": s["timing"]["fmax_mhz"], "layers": s["layers"]}
+    a, p = rows["as configured"], rows["fully parallel"]
+    folds = ", ".join(f"{k} {v}" for k, v in a["reuse"].items()) or "none"
+    print(f"model: {graph.name}; folded (reuse factor): {folds}; {images} images, {simulator}")
+    print(f"{'':24}{'CLB LUT':>10}{'FF':>10}{'DSP':>6}{'latency':>9}{'II':>6}"
+          f"{'mism.':>7}{'fmax est.':>11}")
+    for name, r in rows.items():
+        print(f"{name:24}{r['CLB_LUT']:>10,}{r['FF']:>10,}{r['DSP']:>6}{r['latency']:>9}"
+              f"{r['ii']:>6}{r['mismatches']:>7}{r['fmax']:>7.1f} MHz")
+    print(f"{'change':24}{a['CLB_LUT'] / p['CLB_LUT'] - 1:>+10.1%}{a['FF'] / p['FF'] - 1:>+10.1%}"
+          f"{a['DSP'] - p['DSP']:>+6}{a['latency'] - p['latency']:>+9}")
+    for layer, r in a["reuse"].items():
+        fa, fp = a["layers"][layer], p["layers"][layer]
+        print(f"  {layer} (R = {r}): {fa['CLB_LUT']:,} CLB LUT, {fa['FF']:,} FF folded; "
+              f"{fp['CLB_LUT']:,} and {fp['FF']:,} parallel")
+    return rows

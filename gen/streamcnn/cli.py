@@ -172,6 +172,9 @@ def cmd_bench(args):
     if args.synth:
         from .bench import bench_synth
         bench_synth(args.model, args.config)
+    if args.fold:
+        from .bench import bench_fold
+        bench_fold(args.model, args.fold_images, args.config, args.cache, args.sim)
 
 
 def cmd_scan(args):
@@ -358,6 +361,10 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--rtlsim-images", type=int, default=1000)
     b.add_argument("--sim", default="verilator", choices=("verilator", "icarus"))
     b.add_argument("--synth", action="store_true", help="also time Yosys synthesis")
+    b.add_argument("--fold", action="store_true", help="also the config's folding against "
+                   "fully parallel: Yosys resources and RTL-simulated latency side by side")
+    b.add_argument("--fold-images", type=int, default=16)
+    b.add_argument("--cache", help="folder of per-module Yosys results to reuse (--fold)")
     sc = sub.add_parser("scan", help="a design-space scan (SPEC.yml: models x config grid x "
                                      "steps) on Dask distributed")
     sc.add_argument("spec")

@@ -2,8 +2,9 @@
 
     Model:
       Precision: ap_fixed<16,6,AP_RND_CONV,AP_SAT>   # for float (not QKeras-quantised) tensors
-      ReuseFactor: 1
+      ReuseFactor: auto    # per layer: the least hardware that keeps up (lower/fold.py), or N
       Strategy: Latency
+    LatencyBudget: 2%      # cycles folding may add: N, or N% of a frame's input words
     InputPrecision: ap_uint<8>       # the input stream's grid; default: from the model (the
                                      # grid of a quantiser on the input, else ap_uint<8>)
     Softmax: false        # true: the firmware computes the model's final softmax (HLS only)
@@ -30,6 +31,10 @@ from .target import Target
 STRATEGIES = ("Latency", "Resource")
 PRECISION_KEYS = ("weight", "bias", "result")
 DEFAULT_PRECISION = "ap_fixed<16,6,AP_RND_CONV,AP_SAT>"
+AUTO = "auto"
+# 2% of a frame keeps SVHN at one pixel per clock (1,024 words: 20 cycles) under hls4ml's
+# 1,044-cycle latency; 5% of the parallel design's latency (about a frame) would not.
+DEFAULT_LATENCY_BUDGET = "2%"
 
 
 @dataclass(frozen=True)
@@ -37,7 +42,7 @@ class LayerConfig:
     weight: FixedType
     bias: FixedType
     result: FixedType
-    reuse_factor: int = 1
+    reuse_factor: int | str = AUTO       # a positive integer, or AUTO
     strategy: str = "Latency"
 
 
@@ -49,6 +54,18 @@ class Config:
     source: str = "<defaults>"
     softmax: bool = False            # implement the model's final softmax (tables, softmax.py)
     target: Target = field(default_factory=Target)   # part and clock (target.py)
+    latency_budget: int | str = DEFAULT_LATENCY_BUDGET   # cycles, or "N%" of a frame's words
+
+    def budget_cycles(self, frame_words: int) -> int:
+        """The cycles automatic folding may add to the fully parallel design's latency."""
+        b = self.latency_budget
+        return b if isinstance(b, int) else int(frame_words * float(b[:-1]) / 100)
+
+    def fully_parallel(self) -> "Config":
+        """This config with every layer's ReuseFactor 1 (the comparison for folding)."""
+        layers = {k: {kk: vv for kk, vv in v.items() if kk != "ReuseFactor"}
+                  for k, v in self.layers.items()}
+        return replace(self, model=replace(self.model, reuse_factor=1), layers=layers)
 
     def layer(self, name: str) -> LayerConfig:
         return _apply(self.model, self.layers.get(name, {}), f"{self.source}: LayerName.{name}")
@@ -87,7 +104,8 @@ class Config:
         if not isinstance(data, dict):
             raise StreamcnnError(f"{source}: the config must be a mapping of keys (Model, "
                                  f"LayerName, ...), not {_kind(data)}")
-        _check_keys(data, ("Model", "InputPrecision", "LayerName", "Softmax", "Target"), source)
+        _check_keys(data, ("Model", "InputPrecision", "LayerName", "Softmax", "Target",
+                           "LatencyBudget"), source)
         softmax = data.get("Softmax", False)
         if not isinstance(softmax, bool):
             raise StreamcnnError(f"{source}: Softmax: expected true or false, got {softmax!r}")
@@ -101,7 +119,9 @@ class Config:
         inp = data.get("InputPrecision")
         inp = None if inp is None else _parse(inp, f"{source}: InputPrecision")
         target = Target.from_config(data.get("Target"), f"{source}: Target")
-        return cls(base, inp, {k: v or {} for k, v in layers.items()}, source, softmax, target)
+        budget = _budget(data.get("LatencyBudget", DEFAULT_LATENCY_BUDGET), source)
+        return cls(base, inp, {k: v or {} for k, v in layers.items()}, source, softmax, target,
+                   budget)
 
 
 def _check_keys(entry: dict, allowed, where: str):
@@ -126,8 +146,11 @@ def _apply(base: LayerConfig, entry: dict, where: str) -> LayerConfig:
         raise StreamcnnError(f"{where}.Precision: expected a type or a mapping, got {prec!r}")
     if "ReuseFactor" in entry:
         rf = entry["ReuseFactor"]
-        if not isinstance(rf, int) or isinstance(rf, bool) or rf < 1:
-            raise StreamcnnError(f"{where}.ReuseFactor: expected a positive integer, got {rf!r}")
+        if isinstance(rf, str) and rf.lower() == AUTO:
+            rf = AUTO
+        elif not isinstance(rf, int) or isinstance(rf, bool) or rf < 1:
+            raise StreamcnnError(f"{where}.ReuseFactor: expected a positive integer or auto, "
+                                 f"got {rf!r}")
         out = replace(out, reuse_factor=rf)
     if "Strategy" in entry:
         st = str(entry["Strategy"]).capitalize()
@@ -136,6 +159,20 @@ def _apply(base: LayerConfig, entry: dict, where: str) -> LayerConfig:
                                  f"{', '.join(STRATEGIES)}")
         out = replace(out, strategy=st)
     return out
+
+
+def _budget(value, where: str) -> int | str:
+    """LatencyBudget: a number of cycles (>= 0) or a percentage "N%" of a frame's words."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    if isinstance(value, str) and value.endswith("%"):
+        try:
+            if float(value[:-1]) >= 0:
+                return value
+        except ValueError:
+            pass
+    raise StreamcnnError(f"{where}: LatencyBudget: expected cycles (an integer >= 0) or a "
+                         f"percentage of a frame such as 2%, got {value!r}")
 
 
 def _parse(text, where: str) -> FixedType:

@@ -78,7 +78,7 @@ def _left_out(name: str, models: Path, out: Path, work: Path) -> dict:
         return unmeasured(name, models)
     old = json.loads(path.read_text())
     p = prepare(name, models, out, work, synthesise=False, log=lambda _: None, pack=False)
-    return {**old, "stale": True} if "rtlsim" in p.todo else old
+    return {**old, "stale": True} if old.get("rtl_sha256") != p.rec["rtl_sha256"] else old
 
 
 def run(models: Path, out: Path, work: Path, only: list[str] | None = None,

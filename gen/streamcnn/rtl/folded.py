@@ -1,5 +1,6 @@
-"""A dense layer folded by its reuse factor R: y = bias + x @ W in R steps of K = n_in / R
-inputs each, on one time-shared multiply-accumulate array.
+"""A dense layer or a convolution (on each window) folded by its reuse factor R:
+y = bias + x @ W in R steps of K = n_in / R inputs each, on one time-shared
+multiply-accumulate array.
 
 Step c adds x[cK:(c+1)K] @ W[cK:(c+1)K] to the accumulators. Its weights come from a ROM
 indexed by c; each product is an adder tree of the input's shifted copies, one per weight
@@ -13,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import mac
-from .verilog import Named, _input, _resize, _shifted, input_range, render, signed_width, \
+from .verilog import Named, input_range, input_slice, render, resized, shifted, signed_width, \
     tree_sums, vec
 
 
@@ -34,7 +35,7 @@ class MaskedInputs:
 
     def operand(self, t: mac.Term, tz: int, w: int) -> str:
         k, bit = self.srcs[t.src]
-        x = "{" + _shifted(f"x{k}", self.x_w, t.shift - tz, w) + "}"
+        x = "{" + shifted(f"x{k}", self.x_w, t.shift - tz, w) + "}"
         return x if bit < 0 else f"({{{w}{{wq[{bit}]}}}} & {x})"
 
 
@@ -42,11 +43,12 @@ def weight_bits(weights: np.ndarray) -> int:
     return signed_width(int(min(weights.min(), 0)), int(max(weights.max(), 0)))
 
 
-def folded_dense_module(name: str, layer: str, weights: np.ndarray, bias: np.ndarray | None,
-                        in_w: int, in_signed: bool, acc_w: int, reuse: int
+def folded_mac_module(name: str, layer: str, weights: np.ndarray, bias: np.ndarray | None,
+                        in_w: int, in_signed: bool, acc_w: int, reuse: int, words: int = 1
                         ) -> tuple[str, int, int]:
-    """The Verilog of y = bias + x @ weights in `reuse` steps; returns (text, cycles from an
-    accepted input vector to its output, two-input adders)."""
+    """The Verilog of y = bias + x @ weights in `reuse` steps, the vector x in `words` words
+    of reuse / words steps each, a word taken every reuse / words cycles; returns (text,
+    cycles from the vector's last word accepted to its output, two-input adders)."""
     w = np.asarray(weights, np.int64)
     n_in, n_out = w.shape
     k_per = n_in // reuse
@@ -71,21 +73,22 @@ def folded_dense_module(name: str, layer: str, weights: np.ndarray, bias: np.nda
     x_lo, x_hi = input_range(in_w, in_signed)
     x_w = min(signed_width(x_lo, x_hi), acc_w)
     used = sorted({k for k, _ in srcs})
-    inputs = [Named(f"x{k}", _input(k, in_w, in_signed, x_w, "xs"), x_w) for k in used]
+    inputs = [Named(f"x{k}", input_slice(k, in_w, in_signed, x_w, "xs"), x_w) for k in used]
     levels: list[list[Named]] = [[] for _ in range(depth)]
     leaf = MaskedInputs(x_lo, x_hi, x_w, srcs)
     roots = [tree_sums(o, tr, leaf, acc_w, levels) for o, tr in enumerate(trees)]
     b = np.zeros(n_out, np.int64) if bias is None else np.asarray(bias, np.int64)
-    outputs = [Named(f"acc{o}", _resize(r.name, r.width, acc_w), acc_w) for o, r in enumerate(roots)]
+    outputs = [Named(f"acc{o}", resized(r.name, r.width, acc_w), acc_w) for o, r in enumerate(roots)]
     rom = [vec([bits[c, k, o, bb] for k, o, bb in varying], 1) if varying else "1'b0"
            for c in range(reuse)]
     n_stages = sum(mac.registered(depth))
     per_level = [{"sums": s, "registered": r} for s, r in zip(levels, mac.registered(depth))]
-    text = render("dense_folded.v.j2", name=name, layer=layer, n_in=n_in, n_out=n_out,
+    text = render("mac_folded.v.j2", name=name, layer=layer, n_in=n_in, n_out=n_out,
                   in_w=in_w, in_signed=in_signed, acc_w=acc_w, reuse=reuse, k_per=k_per,
-                  wb=wb, cw=max(1, (reuse - 1).bit_length()), rom=rom,
+                  wb=wb, cw=max(1, (reuse - 1).bit_length()), rom=rom, words=words,
+                  steps=reuse // words, sw=max(1, (reuse // words - 1).bit_length()),
                   rom_w=max(1, len(varying)), depth=n_stages, levels=per_level,
                   inputs=inputs, outputs=outputs, bias=[vec([v], acc_w) for v in b],
                   n_adders=mac.adders(trees) + n_out)
-    # accept -> first step's registers -> R steps -> the tree's registers -> accumulators
-    return text, reuse + n_stages + 1, mac.adders(trees) + n_out
+    # accept -> first step's registers -> S steps -> the tree's registers -> accumulators
+    return text, reuse // words + n_stages + 1, mac.adders(trees) + n_out

@@ -13,7 +13,7 @@ from ..fixed import FixedType
 from ..names import VERILOG_KEYWORDS, Identifiers
 from ..lower import Lowering, Pad, Work, stream_of
 from .blocks import Block, Core
-from .folded import folded_dense_module
+from .folded import folded_mac_module
 from .verilog import mac_module, vec
 
 
@@ -67,13 +67,22 @@ class Planner:
                   k * k * c * t.width, node.name, s_last=False,
                   beats=((h - k) // stride + 1) * ((w - k) // stride + 1))
 
-    def _mac(self, node, weights: np.ndarray, bias, in_t: FixedType, out_t: FixedType):
-        name = self.ident(node.name + "_mac")
-        text, depth, adders = mac_module(name, node.name, weights, bias, in_t.width,
-                                         in_t.signed, out_t.width)
+    def _mac(self, node, weights: np.ndarray, bias, in_t: FixedType, out_t: FixedType,
+             reuse: int = 1, words: int = 1):
+        """The constant-weight MAC of a window or vector: fully parallel (<layer>_mac), or
+        folded by the lowering's reuse factor (<layer>_fold, folded.py), the vector in
+        `words` input words."""
+        name = self.ident(node.name + ("_mac" if reuse == 1 else "_fold"))
+        if reuse == 1:
+            text, depth, adders = mac_module(name, node.name, weights, bias, in_t.width,
+                                             in_t.signed, out_t.width)
+        else:
+            text, depth, adders = folded_mac_module(name, node.name, weights, bias, in_t.width,
+                                                    in_t.signed, out_t.width, reuse, words)
         self.core.sources[name + ".v"] = text
         self.core.adders += adders
-        self._add(name, name, {}, weights.shape[1] * out_t.width, node.name, stages=depth)
+        self._add(name, name, {}, weights.shape[1] * out_t.width, node.name, stages=depth,
+                  beats=None if words == 1 else 1)
 
     @staticmethod
     def _square(node, what, pair):
@@ -93,7 +102,8 @@ class Planner:
         k = self._square(node, "kernel", (kh, kw))
         s = self._square(node, "stride", node.strides)
         self._window(node, h, w, cin, node.input.type, k, s)
-        self._mac(node, node.weights.reshape(-1, cout), node.bias, node.input.type, node.output.type)
+        self._mac(node, node.weights.reshape(-1, cout), node.bias, node.input.type,
+                  node.output.type, work.reuse)
 
     def _pool2d(self, work: Work):
         node = work.node
@@ -114,23 +124,14 @@ class Planner:
 
     def _flatten(self, work: Work):
         pixels, c, w = work.input.words, work.input.values, work.input.type.width
-        if pixels > 1:
+        if pixels > 1 and work.output.words == 1:     # else the dense layer takes the pixels
             self._add(work.node.name, "stream_collect", {"N": pixels, "IN_W": c * w},
                       pixels * c * w, work.node.name, beats=1)
 
     def _dense(self, work: Work):
         node = work.node
-        if work.reuse == 1:
-            self._mac(node, node.weights, node.bias, node.input.type, node.output.type)
-            return
-        name = self.ident(node.name + "_fold")
-        text, cycles, adders = folded_dense_module(
-            name, node.name, node.weights, node.bias, node.input.type.width,
-            node.input.type.signed, node.output.type.width, work.reuse)
-        self.core.sources[name + ".v"] = text
-        self.core.adders += adders
-        self._add(name, name, {}, node.weights.shape[1] * node.output.type.width, node.name,
-                  stages=cycles)
+        self._mac(node, node.weights, node.bias, node.input.type, node.output.type, work.reuse,
+                  work.input.words)
 
     def _requant(self, work: Work):
         node = work.node

@@ -44,13 +44,11 @@ def refusal(lowering: Lowering) -> str | None:
         if isinstance(w.node, Softmax):
             return (f"Softmax: true: {HLS_ONLY}; the Verilog backend has no softmax "
                     "(convert with Softmax: false for BUILD/rtl)")
-        if w.reuse > 1 and not isinstance(w.node, Dense):
-            return (f"layer '{w.node.name}': ReuseFactor {w.reuse}: {HLS_ONLY}; the Verilog "
-                    "backend folds dense layers only and builds this one fully parallel "
-                    "(ReuseFactor 1)")
-        if w.reuse > 1 and w.reuse + 1 > w.interval:
+        if w.steps > w.interval:
+            item = "pixel" if w.steps < w.reuse else "vector" if isinstance(w.node, Dense) \
+                else "window"
             return (f"layer '{w.node.name}': ReuseFactor {w.reuse}: {HLS_ONLY}; folded, it "
-                    f"needs {w.reuse + 1} cycles a vector, but a vector can come every "
+                    f"needs {w.steps} cycles a {item}, but a {item} can come every "
                     f"{w.interval} cycle(s)")
     return None
 

@@ -53,7 +53,7 @@ def signed_width(lo: int, hi: int) -> int:
     return 1 + max(hi.bit_length() if hi > 0 else 0, (-lo - 1).bit_length() if lo < 0 else 0)
 
 
-def _resize(name: str, w_src: int, w: int) -> str:
+def resized(name: str, w_src: int, w: int) -> str:
     """`name` (two's complement, w_src bits) sign-extended or cut to w bits."""
     if w == w_src:
         return name
@@ -65,7 +65,7 @@ def _resize(name: str, w_src: int, w: int) -> str:
 def _part(name: str, w_src: int, lo: int, w: int) -> str:
     """Bits lo and up of `name` (w_src bits), i.e. name >>> lo, sign-extended or cut to w."""
     if not lo:
-        return _resize(name, w_src, w)
+        return resized(name, w_src, w)
     if w <= w_src - lo:
         return f"{name}[{lo + w - 1}:{lo}]"
     return f"{{{{{w - w_src + lo}{{{name}[{w_src - 1}]}}}}, {name}[{w_src - 1}:{lo}]}}"
@@ -82,14 +82,14 @@ def _low_zeros(expr: str, tz: int) -> str:
     return f"{{{expr}, {tz}'d0}}" if tz else expr
 
 
-def _shifted(name: str, w_src: int, k: int, w: int) -> str:
+def shifted(name: str, w_src: int, k: int, w: int) -> str:
     """The parts of a concatenation {...} that is (name << k) on w bits."""
     if k >= w:
         return f"{w}'d0"
-    return _resize(name, w_src, w - k) + (f", {k}'d0" if k else "")
+    return resized(name, w_src, w - k) + (f", {k}'d0" if k else "")
 
 
-def _input(i: int, in_w: int, signed: bool, w: int, src: str = "s_axis_tdata") -> str:
+def input_slice(i: int, in_w: int, signed: bool, w: int, src: str = "s_axis_tdata") -> str:
     """Input i of the packed word `src` as a w-bit two's complement value (or its low w bits)."""
     lo = i * in_w
     if w <= in_w:
@@ -118,7 +118,7 @@ class ShiftedInputs:
         """The term without its sign, >> tz, on w bits (an int for a constant)."""
         if t.src < 0:
             return t.value >> tz
-        return "{" + _shifted(f"x{t.src}", self.x_w, t.shift - tz, w) + "}"
+        return "{" + shifted(f"x{t.src}", self.x_w, t.shift - tz, w) + "}"
 
 
 def tree_sums(o: int, tr: mac.Tree, leaf, acc_w: int, levels: list[list[Named]]) -> Named:
@@ -182,13 +182,13 @@ def mac_module(name: str, layer: str, weights: np.ndarray, bias: np.ndarray | No
     used = sorted({t.src for tr in trees for g in tr.leaves for t in g if t.src >= 0})
     x_lo, x_hi = input_range(in_w, in_signed)
     x_w = min(signed_width(x_lo, x_hi), acc_w)
-    inputs = [Named(f"x{i}", _input(i, in_w, in_signed, x_w), x_w) for i in used]
+    inputs = [Named(f"x{i}", input_slice(i, in_w, in_signed, x_w), x_w) for i in used]
     levels: list[list[Named]] = [[] for _ in range(depth)]    # sums per adder level
     leaf = ShiftedInputs(x_lo, x_hi, x_w)
     outputs = []
     for o, tr in enumerate(trees):
         root = tree_sums(o, tr, leaf, acc_w, levels)
-        outputs.append(Named(f"out{o}", _resize(root.name, root.width, acc_w), acc_w))
+        outputs.append(Named(f"out{o}", resized(root.name, root.width, acc_w), acc_w))
     n_adders = mac.adders(trees)
     # Each level: its sums and whether they are registers.
     per_level = [{"sums": sums, "registered": reg} for sums, reg in zip(levels, mac.registered(depth))]
