@@ -91,6 +91,19 @@ def test_run_writes_table_and_plot(zoo, reported, tmp_path):
     run(zoo, out, work, synthesise=False, readme=readme)        # measured: nothing to run
     text = (out / "README.md").read_text()
     assert "| QP4 | 4 | yes | 50.00 | 50.00 |" in text
+    # the fold table: conv1 parallel, busy on 30 x 30 windows of the 32 x 32 frame's cycles;
+    # the dense layers as the lowering folds this model
+    from streamcnn.frontend import from_keras, load_keras
+    from streamcnn.lower import lower
+    from streamcnn.zoo.metrics import firmware_config
+    cfg = firmware_config(False)
+    works = {w.node.name: w for w in lower(from_keras(load_keras(zoo / "qp4.h5"), cfg),
+                                           cfg).works()}
+    head = next(ln for ln in text.splitlines() if ln.startswith("| model | conv1 |"))
+    cells = dict(zip(head.strip("| ").split(" | ")[1:], next(
+        ln for ln in text.splitlines() if ln.startswith("| QP4 | 1 ·")).strip("| ").split(" | ")[1:]))
+    assert cells["conv1"] == f"1 · {900 / 1024:.1%}"
+    assert all(cells[n].startswith(f"{works[n].reuse} · ") for n in ("dense1", "dense2", "output"))
     top = readme.read_text()                   # its section replaced, the rest kept
     assert top.startswith("# Tool\n\n## Results\n\n" + BEGIN) and top.endswith(END + "\n\n## Next\n")
     assert "old" not in top and "| QP4 | 4 | yes | 50.00 | 50.00 |" in top

@@ -91,3 +91,10 @@ def auto(works: list, budget: int) -> None:
             return
         _, w, r, extra = best
         w.reuse, left = r, left - extra
+
+
+def layers(works: list, frame: int) -> dict[str, dict]:
+    """Each conv and dense layer's fold for the report: reuse factor, and busy fraction
+    (the cycles its MAC works a frame, items times reuse, over the frame's input words)."""
+    return {w.node.name: {"reuse": w.reuse, "busy": round(w.items * w.reuse / frame, 4)}
+            for w in works if isinstance(w.node, (Conv2D, Dense))}

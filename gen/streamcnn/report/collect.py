@@ -86,7 +86,7 @@ def prepare(name: str, models: Path, out: Path, work: Path, synthesise: bool = T
     old = json.loads(path.read_text()) if path.is_file() else {}
     same = old.get("rtl_sha256") == digest
     p = Pending(name, {**rec, "rtl_sha256": digest, "target": asdict(Target.of_build(build)),
-                       "adders": json.loads((build / "rtl" / "core.json").read_text())["adders"]})
+                       **_core_figures(build)})
     if same and "rtlsim" in old:
         p.rec["rtlsim"] = old["rtlsim"]
     else:
@@ -100,6 +100,12 @@ def prepare(name: str, models: Path, out: Path, work: Path, synthesise: bool = T
             "Yosys synthesis takes minutes)")
         p.conv = jobs.pack(build, graph) if pack else None
     return p
+
+
+def _core_figures(build: Path) -> dict:
+    """What the generator decided for the core: its adders and each layer's fold."""
+    core = json.loads((build / "rtl" / "core.json").read_text())
+    return {"adders": core["adders"], "folds": core["layers"]}
 
 
 def record(p: Pending, step: str, result: dict) -> None:

@@ -122,6 +122,7 @@ def markdown(records: list[dict], plots: list[str]) -> str:
               "| design | DSP | LUT | FF | latency | II |", "| --- | --- | --- | --- | --- | --- |"]
     lines += [f"| hls4ml {v.upper()} | {h['DSP']:,} | {h['CLB_LUT']:,} | {h['FF']:,} | "
               f"{h['latency']:,} | {h['ii']:,} |" for v, h in HLS4ML.items()]
+    lines += ["", *fold_table(records)]
     lines += ["", "## Headline reductions (computed)", ""]
     lines += headline(records, "DSP") + headline(records, "CLB_LUT")
     lines += ["", "Every multiplication by a weight is an adder tree of shifted inputs here, so",
@@ -129,6 +130,30 @@ def markdown(records: list[dict], plots: list[str]) -> str:
               "architecture's critical resource.", ""]
     lines += [f"![{p}]({p})" for p in plots]
     return "\n".join(lines) + "\n"
+
+
+def fold_table(records: list[dict]) -> list[str]:
+    """Per conv and dense layer: the reuse factor the lowering chose, the fraction of a
+    frame's cycles its MAC works, and its Yosys CLB LUTs."""
+    names = list(dict.fromkeys(n for r in records for n in r.get("folds", {})))
+    if not names:
+        return []
+    out = ["## Folding per layer", "",
+           "Each cell: reuse factor R (`ReuseFactor: auto`), busy (the share of a frame's "
+           "cycles, at one pixel per clock, the layer's MAC works: its windows or vectors "
+           "times R), CLB LUTs. \"–\": not recorded (measured before folding was reported).",
+           "", "| model | " + " | ".join(names) + " |", "|" + " --- |" * (len(names) + 1)]
+    for r in records:
+        folds, synth = r.get("folds", {}), (r.get("synth") or {}).get("layers", {})
+        cells = []
+        for n in names:
+            f = folds.get(n)
+            lut = synth.get(n, {}).get("CLB_LUT")
+            cells.append("–" if f is None else f"{f['reuse']} · {f['busy']:.1%}"
+                         + (f" · {lut:,}" if lut is not None else ""))
+        out.append(f"| {r['variant'].upper()}{'³' if _stale(r) else ''} | "
+                   + " | ".join(cells) + " |")
+    return out
 
 
 BEGIN, END = "<!-- results: begin (written by make report) -->", "<!-- results: end -->"

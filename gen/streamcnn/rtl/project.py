@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..errors import StreamcnnError
 from ..ir import Dense, Softmax
-from ..lower import Lowering, Ports, ports
+from ..lower import Lowering, Ports, fold, ports
 from . import flow
 from .blocks import Core
 from .plan import plan
@@ -82,6 +82,6 @@ def write_core(lowering: Lowering, build: Path) -> tuple[Path, Core, Ports]:
     info = {"core": CORE, "pixels": p.pixels, "blocks": len(core.blocks),
             "adders": core.adders, "pipeline_stages": sum(b.stages for b in core.blocks),
             "result_fifo": {"credits": core.result_credits, "depth": core.result_depth},
-            "ports": p.__dict__}
+            "ports": p.__dict__, "layers": fold.layers(lowering.works(), p.pixels)}
     (out / "core.json").write_text(json.dumps(info, indent=2) + "\n")
     return out, core, p
