@@ -188,9 +188,10 @@ def test_cache_reuses_unchanged_modules_only(tmp_path):
     assert c["cached"] == [] and len(list(cache.glob("*.json"))) == 4
 
 
+@pytest.mark.xdist_group("synth_small")
 def test_macs_are_multiplier_free(small):
     _, s = small
-    macs = {i: r for i, r in s["instances"].items() if i.endswith("_mac")}
+    macs = {i: r for i, r in s["instances"].items() if i.endswith(("_mac", "_fold"))}
     assert macs and all(r["DSP"] == 0 for r in macs.values()), macs
     # The only DSPs are the requantisers' per-channel multiply by M.
     dsp_users = {r["module"] for r in s["instances"].values() if r["DSP"]}
@@ -198,6 +199,7 @@ def test_macs_are_multiplier_free(small):
     assert s["totals"]["DSP"] == sum(r["DSP"] for r in s["instances"].values())
 
 
+@pytest.mark.xdist_group("synth_small")
 def test_every_layer_has_figures(small):
     build, s = small
     graph = load_graph(build / "ir.pkl")
@@ -212,6 +214,7 @@ def test_every_layer_has_figures(small):
     assert sum(r["FF"] for r in s["layers"].values()) == s["totals"]["FF"]
 
 
+@pytest.mark.xdist_group("synth_small")
 def test_bench_prints_time_and_table(small, monkeypatch, capsys):
     build, s = small
     monkeypatch.setattr("streamcnn.synth.synth", lambda b, tool="yosys": s)
