@@ -11,7 +11,7 @@ from streamcnn.config import Config
 from streamcnn.data import random_images
 from streamcnn.golden import quantize_input
 from streamcnn.rtl import rtlsim
-from streamcnn.rtl.folded import weight_bits
+from streamcnn.fixed import weight_bits
 from streamcnn.verify import check
 from streamcnn.zoo import untrained_svhn
 from test_rtlsim import HLS4ML_LATENCY, svhn_images

@@ -167,6 +167,16 @@ class FixedType:
             width += 1
 
 
+def signed_width(lo: int, hi: int) -> int:
+    """Bits of the narrowest two's complement word holding every value in [lo, hi]."""
+    return 1 + max(hi.bit_length() if hi > 0 else 0, (-lo - 1).bit_length() if lo < 0 else 0)
+
+
+def weight_bits(weights: np.ndarray) -> int:
+    """Two's complement bits holding every integer weight (and 0): a folded MAC's bit slots."""
+    return signed_width(int(min(weights.min(), 0)), int(max(weights.max(), 0)))
+
+
 def round_shift(v: np.ndarray, shift: int, rounding: str) -> np.ndarray:
     """Divide integers by 2**shift (multiply when shift < 0) with an ap_fixed rounding mode."""
     if shift < 0:

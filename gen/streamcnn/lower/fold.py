@@ -6,16 +6,19 @@ A layer folded by R takes R cycles a window or vector, so R may not exceed its i
 delays the frame's last item by about R + 1 cycles (R steps and the accumulator; its
 adder tree gets shallower, which this estimate ignores). A dense layer right after a
 Flatten of P pixels can take them as they come (streamable): R = P * S, S steps a pixel,
-at most the pixels' interval, and only the last pixel's S + 1 cycles add latency. Hardware is counted as adder
-operands: a parallel MAC adds one shifted input per canonical signed digit of a weight;
-a folded one per input slot and two's-complement weight bit that is 1 in any of its R
-steps (the others are masked by the weight ROM), plus an accumulator per output. Greedy: while budget is left, apply
-the step (one layer to a larger R) that saves the most operands per cycle spent.
+at most the pixels' interval, and only the last pixel's S + 1 cycles add latency.
+
+Hardware is counted as adder operands: a parallel MAC adds one shifted input per canonical
+signed digit of a weight; a folded one per input slot and two's-complement weight bit that
+is 1 in any of its R steps (the ROM masks the others), plus an accumulator per output.
+Greedy: while budget is left, apply the step (one layer to a larger R) that saves the most
+operands per cycle spent.
 """
 from __future__ import annotations
 
 import numpy as np
 
+from ..fixed import weight_bits
 from ..ir import Conv2D, Dense, Flatten
 
 
@@ -33,8 +36,7 @@ def operands(w2d: np.ndarray, reuse: int) -> int:
         a = np.abs(w2d)
         c = (a >> 1) ^ (a + (a >> 1))           # its set bits are the non-zero CSD digits
         return int(sum(int(v).bit_count() for v in c.ravel()))
-    lo, hi = min(int(w2d.min()), 0), max(int(w2d.max()), 0)
-    wb = max(hi.bit_length(), (-lo - 1).bit_length()) + 1
+    wb = weight_bits(w2d)
     bits = (w2d[..., None] >> np.arange(wb)) & 1                      # two's complement
     used = bits.reshape(reuse, n_in // reuse, n_out, wb).any(axis=0)
     return int(used.sum()) + n_out

@@ -1,7 +1,7 @@
 """The lowering pass: the graph as a list of steps, each a padding or a node's work, with
 the decisions both backends share: padding and fill (_padding), work per frame (_items),
 the rate it comes at (_Rates), fold (_fold, fold.auto) and whether a dense layer takes
-its vector a pixel at a time (_stream_into)."""
+its vector a pixel at a time (_stream_into_dense)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -156,7 +156,7 @@ def _fold(node: Node, config: Config) -> tuple[int | str, str]:
     if not isinstance(node, (Conv2D, Dense)):
         return 1, "Latency"
     lc = config.layer(node.name)
-    macs = int(node.weights.size // node.weights.shape[-1])
+    macs = fold.weight_matrix(node).shape[0]
     r = lc.reuse_factor
     if r != AUTO and (r < 1 or macs % r):
         raise StreamcnnError(f"layer '{node.name}': ReuseFactor {r} does not fit its {macs} "

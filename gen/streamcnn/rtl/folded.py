@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..fixed import signed_width, weight_bits
 from . import mac
-from .verilog import Named, input_range, input_slice, render, resized, shifted, signed_width, \
-    tree_sums, vec
+from .verilog import Named, input_range, input_slice, render, resized, shifted, tree_sums, vec
 
 
 class MaskedInputs:
@@ -37,10 +37,6 @@ class MaskedInputs:
         k, bit = self.srcs[t.src]
         x = "{" + shifted(f"x{k}", self.x_w, t.shift - tz, w) + "}"
         return x if bit < 0 else f"({{{w}{{wq[{bit}]}}}} & {x})"
-
-
-def weight_bits(weights: np.ndarray) -> int:
-    return signed_width(int(min(weights.min(), 0)), int(max(weights.max(), 0)))
 
 
 def folded_mac_module(name: str, layer: str, weights: np.ndarray, bias: np.ndarray | None,

@@ -12,6 +12,7 @@ from ..errors import StreamcnnError
 from ..fixed import FixedType
 from ..names import VERILOG_KEYWORDS, Identifiers
 from ..lower import Lowering, Pad, Work, stream_of
+from ..lower.fold import weight_matrix
 from .blocks import Block, Core
 from .folded import folded_mac_module
 from .verilog import mac_module, vec
@@ -102,7 +103,7 @@ class Planner:
         k = self._square(node, "kernel", (kh, kw))
         s = self._square(node, "stride", node.strides)
         self._window(node, h, w, cin, node.input.type, k, s)
-        self._mac(node, node.weights.reshape(-1, cout), node.bias, node.input.type,
+        self._mac(node, weight_matrix(node), node.bias, node.input.type,
                   node.output.type, work.reuse)
 
     def _pool2d(self, work: Work):

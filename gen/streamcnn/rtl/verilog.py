@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import assets
+from ..fixed import signed_width
 from . import mac
 
 RTL_ROOT = assets.path("rtl")           # the Verilog library and rtl/templates
@@ -46,11 +47,6 @@ class Named:
     name: str
     expr: str
     width: int = 0
-
-
-def signed_width(lo: int, hi: int) -> int:
-    """Bits of the narrowest two's complement word holding every value in [lo, hi]."""
-    return 1 + max(hi.bit_length() if hi > 0 else 0, (-lo - 1).bit_length() if lo < 0 else 0)
 
 
 def resized(name: str, w_src: int, w: int) -> str:
