@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 MODEL  ?=
 ARGS   ?=
 
-.PHONY: setup test test-slow demo bench bench-fold gen sim synth report models clean
+.PHONY: setup test test-slow demo bench bench-fold bench-cse gen sim synth report models clean
 
 setup: $(STAMP)
 
@@ -38,6 +38,10 @@ bench: setup
 bench-fold: setup
 	$(BIN)/streamcnn bench --images 1000 --fold --cache build/report/yosys-cache \
 		$(if $(MODEL),$(MODEL),models/qp6.h5)
+
+# bench-cse: each MAC's two-input adders before and after sharing pair sums across outputs
+bench-cse: setup
+	$(BIN)/streamcnn bench --images 10 --cse $(if $(MODEL),$(MODEL),models/qp6.h5)
 
 # gen: the default model (or MODEL=...) -> BUILD/ (IR, HLS project, Verilog core);
 # sim: RTL simulation of 1,000 synthetic SVHN test images (or, for MODEL=..., 1,000 inputs on

@@ -93,6 +93,30 @@ def bench_rtlsim(model, images: int, config=None, simulator: str = "verilator"):
     return r
 
 
+def bench_cse(model, config=None):
+    """Per conv or dense layer: two-input adders of its constant-weight MAC as built, and
+    with pair sums shared across outputs (rtl/cse.py; a count, not yet in the Verilog)."""
+    from .ir import Conv2D, Dense
+    from .lower.fold import weight_matrix
+    from .rtl import cse, mac
+    _, graph, _ = load_or_default(model, config)
+    print(f"model: {graph.name}; two-input adders of each MAC, fully parallel")
+    total = [0, 0]
+    for n in graph.nodes:
+        if isinstance(n, (Conv2D, Dense)):
+            w = weight_matrix(n)
+            per = [mac.terms(w, n.bias, o) for o in range(w.shape[1])]
+            t0 = time.perf_counter()
+            pairs, rest, uses = cse.share(per)
+            before, after = sum(max(len(t) - 1, 0) for t in per), cse.adders(rest, pairs, uses)
+            total = [total[0] + before, total[1] + after]
+            print(f"  {n.name}: {before:,} -> {after:,} with {len(pairs):,} shared pair sums "
+                  f"({100 * (before - after) / max(before, 1):.0f}% fewer; "
+                  f"{time.perf_counter() - t0:.1f} s)")
+    print(f"  all: {total[0]:,} -> {total[1]:,} ({100 * (total[0] - total[1]) / max(total[0], 1):.0f}% fewer)")
+    return total
+
+
 def bench_synth(model, config=None):
     """Yosys synthesis of the model's Verilog core: run time and resources per layer."""
     import tempfile

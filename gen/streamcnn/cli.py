@@ -172,6 +172,9 @@ def cmd_bench(args):
     if args.synth:
         from .bench import bench_synth
         bench_synth(args.model, args.config)
+    if args.cse:
+        from .bench import bench_cse
+        bench_cse(args.model, args.config)
     if args.fold:
         from .bench import bench_fold
         bench_fold(args.model, args.fold_images, args.config, args.cache, args.sim)
@@ -364,6 +367,8 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--fold", action="store_true", help="also the config's folding against "
                    "fully parallel: Yosys resources and RTL-simulated latency side by side")
     b.add_argument("--fold-images", type=int, default=16)
+    b.add_argument("--cse", action="store_true", help="also each MAC's two-input adders "
+                   "before and after sharing pair sums across its outputs")
     b.add_argument("--cache", help="folder of per-module Yosys results to reuse (--fold)")
     sc = sub.add_parser("scan", help="a design-space scan (SPEC.yml: models x config grid x "
                                      "steps) on Dask distributed")
