@@ -4,7 +4,7 @@ Each output of y = x @ W adds terms +-(x[i] << k), one per canonical signed digi
 weights (mac.terms). Where several outputs add the same two inputs at the same relative
 shift and sign, the pair x[a] + sign * (x[b] << d) can be summed once and shared, as
 distributed-arithmetic tools do. Greedy (Hartley's method): take the pair shared by the
-most outputs, rewrite each of them to use it once, repeat. Pairs are of inputs only, so a
+most outputs, rewrite every output that adds it (each occurrence), repeat. Pairs are of inputs only, so a
 shared sum is one adder deep and can be a leaf register of every tree that uses it.
 
 Not yet used by the Verilog MAC (mac_module): this is the selection and its exactness.
